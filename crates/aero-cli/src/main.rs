@@ -1,0 +1,2 @@
+//! The `aero` command-line tool.
+fn main() {}

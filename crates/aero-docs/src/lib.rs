@@ -1,0 +1,1 @@
+//! Aerostat's document engine: collect, layer, substitute, validate and render site documents.

@@ -1,0 +1,1 @@
+//! One redaction mechanism for secret values: keyed hashes and scrubbing of text.

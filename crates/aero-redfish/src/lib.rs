@@ -1,0 +1,1 @@
+//! A typed, resilient Redfish BMC client.

@@ -1,0 +1,1 @@
+//! Secret documents: generation from catalogues, encryption at rest, Pegleg import.
