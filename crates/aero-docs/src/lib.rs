@@ -1,1 +1,31 @@
-//! Aerostat's document engine: collect, layer, substitute, validate and render site documents.
+//! Aerostat's document engine: collect, layer, substitute, validate and render
+//! site documents, Deckhand and Pegleg compatible.
+//!
+//! Data flows one way: [`collect`] gathers files into a [`source::SourceSet`];
+//! [`render::render`] loads them ([`document`]), layers ([`layering`]) and
+//! substitutes ([`substitution`]) in dependency order ([`order`]) over one value
+//! [`value::Arena`] that records provenance. Everything that can go wrong becomes a
+//! [`diagnostic::Diagnostic`]. The engine reads files and nothing else.
+//!
+//! ```no_run
+//! use aero_docs::collect::{collect_site, RepoSpec};
+//! use aero_docs::render::{render, Mode, RenderConfig};
+//!
+//! let repos = [RepoSpec::parse("site-manifests").unwrap()];
+//! let site = collect_site(&repos, "edge-lon1").unwrap();
+//! let rendered = render(&site.sources, &RenderConfig::new(Mode::Aerostat));
+//! for index in &rendered.output {
+//!     println!("{}", rendered.document(*index).doc_ref());
+//! }
+//! ```
+pub mod collect;
+pub mod decrypt;
+pub mod diagnostic;
+pub mod document;
+pub mod layering;
+pub mod order;
+pub mod path;
+pub mod render;
+pub mod source;
+pub mod substitution;
+pub mod value;

@@ -1,0 +1,1106 @@
+//! Documents: the Deckhand envelope (`schema`, `metadata`, `data`) read from YAML and
+//! checked for structure before anything is layered.
+//!
+//! Structure rules follow Deckhand's `base_schema`, `metadata/Document/v1` and
+//! `metadata/Control/v1`; every violation becomes an `InvalidDocumentFormat`
+//! diagnostic pointing at the offending line. Pegleg's managed-document wrappers are
+//! unwrapped here, as `pegleg site render` does.
+
+use aero_yaml::{Node, Yaml};
+
+use crate::diagnostic::{Diagnostic, DocRef, ErrorKind, Location};
+use crate::path::DocPath;
+use crate::source::{SourceId, SourceSet};
+use crate::value::{Arena, NodeId, Origin, OriginKind};
+
+/// Index of a document in a render's document list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocIndex(pub u32);
+
+impl DocIndex {
+    /// As a `usize` for indexing.
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Schema of a layering policy.
+pub const LAYERING_POLICY_SCHEMA: &str = "deckhand/LayeringPolicy/v1";
+/// Schema of a data schema.
+pub const DATA_SCHEMA_SCHEMA: &str = "deckhand/DataSchema/v1";
+/// Schema of Pegleg's managed-document wrapper.
+pub const PEGLEG_MANAGED_SCHEMA: &str = "pegleg/PeglegManagedDocument/v1";
+
+/// Whether a document is an application document or a control document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetadataKind {
+    /// `metadata/Document/v1`: layered and substituted.
+    Document,
+    /// `metadata/Control/v1`: passed through as written.
+    Control,
+}
+
+/// `metadata.storagePolicy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoragePolicy {
+    /// Stored in clear.
+    Cleartext,
+    /// Must be encrypted at rest.
+    Encrypted,
+}
+
+/// A layering action's method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionMethod {
+    /// Deep merge of the child's value into the parent's.
+    Merge,
+    /// The child's value replaces the parent's.
+    Replace,
+    /// The parent's value is removed.
+    Delete,
+}
+
+/// One `layeringDefinition.actions` entry.
+#[derive(Clone, Debug)]
+pub struct Action {
+    /// The method.
+    pub method: ActionMethod,
+    /// The path, parsed.
+    pub path: DocPath,
+    /// The path as written.
+    pub path_text: String,
+    /// Where the action is written.
+    pub location: Location,
+}
+
+/// One destination of a substitution.
+#[derive(Clone, Debug)]
+pub struct Destination {
+    /// Path in the destination document's data.
+    pub path: DocPath,
+    /// The path as written.
+    pub path_text: String,
+    /// Regex whose matches in the destination string are replaced.
+    pub pattern: Option<String>,
+    /// `recurse.depth`, when recursive pattern replacement is asked for.
+    pub recurse_depth: Option<i64>,
+}
+
+/// One `metadata.substitutions` entry.
+#[derive(Clone, Debug)]
+pub struct Substitution {
+    /// Source document schema.
+    pub src_schema: String,
+    /// Source document name.
+    pub src_name: String,
+    /// Path in the source's data.
+    pub src_path: DocPath,
+    /// The source path as written.
+    pub src_path_text: String,
+    /// Regex applied to the source value.
+    pub src_pattern: Option<String>,
+    /// Group of `src_pattern` to use (0 = whole match).
+    pub match_group: usize,
+    /// Whether the source value is deep-copied (matters only in Deckhand mode).
+    pub deepcopy: bool,
+    /// Where the value goes.
+    pub destinations: Vec<Destination>,
+    /// Where the substitution is written.
+    pub location: Location,
+}
+
+/// A document as read from its file, before rendering.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// Its index.
+    pub index: DocIndex,
+    /// Its file.
+    pub source: SourceId,
+    /// Where it starts.
+    pub location: Location,
+    /// `schema`.
+    pub schema: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// Document or control.
+    pub kind: MetadataKind,
+    /// `layeringDefinition.layer`.
+    pub layer: Option<String>,
+    /// `layeringDefinition.abstract`.
+    pub is_abstract: bool,
+    /// `metadata.labels`.
+    pub labels: serde_json::Map<String, serde_json::Value>,
+    /// `layeringDefinition.parentSelector`, with its location.
+    pub parent_selector: Option<(serde_json::Map<String, serde_json::Value>, Location)>,
+    /// `layeringDefinition.actions`.
+    pub actions: Vec<Action>,
+    /// `metadata.substitutions`.
+    pub substitutions: Vec<Substitution>,
+    /// `metadata.replacement`.
+    pub replacement: bool,
+    /// `metadata.storagePolicy`.
+    pub storage_policy: StoragePolicy,
+    /// The whole `metadata` block, for output.
+    pub metadata: serde_json::Value,
+    /// The raw `data` as written (`null` when absent).
+    pub data: NodeId,
+    /// Whether `data` is an encrypted payload (decrypted while rendering).
+    pub encrypted_at_rest: bool,
+    /// Origin shared by the document's literal values.
+    pub origin: crate::value::OriginId,
+}
+
+impl Document {
+    /// How messages name the document.
+    pub fn doc_ref(&self) -> DocRef {
+        DocRef {
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+            layer: self.layer.clone(),
+        }
+    }
+
+    /// Whether it is a control document.
+    pub fn is_control(&self) -> bool {
+        self.kind == MetadataKind::Control
+    }
+
+    /// Whether its data is secret: secret kinds and anything stored encrypted.
+    pub fn is_secret(&self) -> bool {
+        self.storage_policy == StoragePolicy::Encrypted || is_secret_schema(&self.schema)
+    }
+}
+
+/// Schemas whose data is secret by nature.
+pub fn is_secret_schema(schema: &str) -> bool {
+    matches!(
+        schema_prefix(schema),
+        "deckhand/Passphrase"
+            | "deckhand/PrivateKey"
+            | "deckhand/CertificateKey"
+            | "deckhand/CertificateAuthorityKey"
+    )
+}
+
+/// `ns/Kind` of `ns/Kind/vN`.
+pub fn schema_prefix(schema: &str) -> &str {
+    schema.rsplit_once('/').map_or(schema, |(prefix, _)| prefix)
+}
+
+/// Whether `schema` has the form `ns/Kind/vN` (optionally `vN.0`).
+pub fn is_valid_schema_name(schema: &str) -> bool {
+    let mut parts = schema.split('/');
+    let (Some(namespace), Some(kind), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let letters = |text: &str| !text.is_empty() && text.chars().all(|c| c.is_ascii_alphabetic());
+    let version = version.strip_suffix(".0").unwrap_or(version);
+    letters(namespace)
+        && letters(kind)
+        && version
+            .strip_prefix('v')
+            .is_some_and(|digits| !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// What loading produced: the documents and every problem found on the way.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// Documents that passed the structure checks, in input order.
+    pub documents: Vec<Document>,
+    /// Problems.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads every document of every source. Documents with structural errors are left out
+/// (with diagnostics); empty YAML documents are skipped, as Deckhand does.
+pub fn load_documents(
+    sources: &SourceSet,
+    dialect: aero_yaml::Dialect,
+    arena: &mut Arena,
+) -> Loaded {
+    let mut loaded = Loaded::default();
+    let options = aero_yaml::LoadOptions::new(dialect);
+    for (source_id, file) in sources.iter() {
+        let yaml_documents = match aero_yaml::load_all(&file.text, &options) {
+            Ok(documents) => documents,
+            Err(error) => {
+                loaded.diagnostics.push(
+                    Diagnostic::error(
+                        ErrorKind::InvalidYaml,
+                        format!("invalid YAML: {}", error.message),
+                    )
+                    .at(Some(Location {
+                        source: source_id,
+                        line: error.mark.line,
+                        column: error.mark.col,
+                    }))
+                    .with_hint("fix the YAML syntax; every document of this file was skipped"),
+                );
+                continue;
+            }
+        };
+        for yaml_document in &yaml_documents {
+            if matches!(yaml_document.root.value, Yaml::Null) {
+                continue;
+            }
+            let mut reader = EnvelopeReader {
+                source: source_id,
+                diagnostics: Vec::new(),
+                doc_ref: None,
+            };
+            let root = unwrap_pegleg(&yaml_document.root);
+            let index = DocIndex(loaded.documents.len() as u32);
+            if let Some(document) = reader.read(root, index, arena) {
+                loaded.documents.push(document);
+            }
+            loaded.diagnostics.extend(reader.diagnostics);
+        }
+    }
+    loaded
+}
+
+/// `pegleg/PeglegManagedDocument/v1` wraps the real document in `data.managedDocument`.
+fn unwrap_pegleg(root: &Node) -> &Node {
+    if get_str(root, "schema") == Some(PEGLEG_MANAGED_SCHEMA)
+        && let Some(inner) = get(root, "data").and_then(|data| get(data, "managedDocument"))
+        && matches!(inner.value, Yaml::Map(_))
+    {
+        return inner;
+    }
+    root
+}
+
+/// Looks up a key of a YAML mapping.
+pub fn get<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
+    match &node.value {
+        Yaml::Map(entries) => entries
+            .iter()
+            .rev()
+            .find(|(entry_key, _)| matches!(&entry_key.value, Yaml::Str(text) if text == key))
+            .map(|(_, value)| value),
+        _ => None,
+    }
+}
+
+fn get_str<'a>(node: &'a Node, key: &str) -> Option<&'a str> {
+    match get(node, key).map(|value| &value.value) {
+        Some(Yaml::Str(text)) => Some(text),
+        _ => None,
+    }
+}
+
+fn yaml_type(node: &Node) -> &'static str {
+    match node.value {
+        Yaml::Null => "null",
+        Yaml::Bool(_) => "boolean",
+        Yaml::Int(_) => "integer",
+        Yaml::Float(_) => "float",
+        Yaml::Str(_) => "string",
+        Yaml::Seq(_) => "list",
+        Yaml::Map(_) => "mapping",
+    }
+}
+
+/// Converts YAML to JSON with keys stringified as the value arena does.
+pub fn yaml_to_json(node: &Node) -> serde_json::Value {
+    match &node.value {
+        Yaml::Null => serde_json::Value::Null,
+        Yaml::Bool(flag) => serde_json::Value::Bool(*flag),
+        Yaml::Int(number) => serde_json::Value::from(*number),
+        Yaml::Float(number) => serde_json::Number::from_f64(*number)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Yaml::Str(text) => serde_json::Value::String(text.clone()),
+        Yaml::Seq(items) => serde_json::Value::Array(items.iter().map(yaml_to_json).collect()),
+        Yaml::Map(entries) => serde_json::Value::Object(
+            entries
+                .iter()
+                .map(|(key, value)| (crate::value::yaml_key_string(key), yaml_to_json(value)))
+                .collect(),
+        ),
+    }
+}
+
+struct EnvelopeReader {
+    source: SourceId,
+    diagnostics: Vec<Diagnostic>,
+    doc_ref: Option<DocRef>,
+}
+
+const DOCUMENT_METADATA_KEYS: &[&str] = &[
+    "schema",
+    "name",
+    "storagePolicy",
+    "layeringDefinition",
+    "labels",
+    "replacement",
+    "substitutions",
+];
+
+impl EnvelopeReader {
+    fn location(&self, node: &Node) -> Location {
+        Location {
+            source: self.source,
+            line: node.span.start.line,
+            column: node.span.start.col,
+        }
+    }
+
+    fn fail(&mut self, node: &Node, path: &str, message: impl Into<String>, hint: Option<&str>) {
+        let mut diagnostic = Diagnostic::error(ErrorKind::InvalidDocumentFormat, message)
+            .at(Some(self.location(node)))
+            .with_path(path);
+        if let Some(doc_ref) = &self.doc_ref {
+            diagnostic = diagnostic.in_document(doc_ref.clone());
+        }
+        if let Some(hint) = hint {
+            diagnostic = diagnostic.with_hint(hint);
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn expect_str<'a>(
+        &mut self,
+        parent: &'a Node,
+        key: &str,
+        path: &str,
+        required: bool,
+    ) -> Option<&'a str> {
+        match get(parent, key) {
+            Some(Node {
+                value: Yaml::Str(text),
+                ..
+            }) => Some(text),
+            Some(other) => {
+                self.fail(
+                    other,
+                    path,
+                    format!("`{path}` must be a string, found a {}", yaml_type(other)),
+                    None,
+                );
+                None
+            }
+            None => {
+                if required {
+                    self.fail(parent, path, format!("`{path}` is required"), None);
+                }
+                None
+            }
+        }
+    }
+
+    fn expect_bool(&mut self, parent: &Node, key: &str, path: &str) -> bool {
+        match get(parent, key) {
+            Some(Node {
+                value: Yaml::Bool(flag),
+                ..
+            }) => *flag,
+            Some(Node {
+                value: Yaml::Null, ..
+            })
+            | None => false,
+            Some(other) => {
+                self.fail(
+                    other,
+                    path,
+                    format!(
+                        "`{path}` must be true or false, found a {}",
+                        yaml_type(other)
+                    ),
+                    None,
+                );
+                false
+            }
+        }
+    }
+
+    fn read(&mut self, root: &Node, index: DocIndex, arena: &mut Arena) -> Option<Document> {
+        let before = self.diagnostics.len();
+        let Yaml::Map(entries) = &root.value else {
+            self.fail(
+                root,
+                "",
+                format!(
+                    "a document must be a mapping with `schema`, `metadata` and `data`, found a {}",
+                    yaml_type(root)
+                ),
+                None,
+            );
+            return None;
+        };
+        let schema_node = get(root, "schema");
+        let metadata_node = get(root, "metadata");
+        let name = metadata_node.and_then(|metadata| get_str(metadata, "name"));
+        let layer = metadata_node
+            .and_then(|metadata| get(metadata, "layeringDefinition"))
+            .and_then(|definition| get_str(definition, "layer"));
+        if let (Some(schema), Some(name)) = (
+            schema_node.and_then(|node| match &node.value {
+                Yaml::Str(text) => Some(text.as_str()),
+                _ => None,
+            }),
+            name,
+        ) {
+            self.doc_ref = Some(DocRef {
+                schema: schema.to_string(),
+                name: name.to_string(),
+                layer: layer.map(str::to_string),
+            });
+        }
+        for (key, _) in entries {
+            let key_text = crate::value::yaml_key_string(key);
+            if !matches!(key_text.as_str(), "schema" | "metadata" | "data") {
+                self.fail(
+                    key,
+                    &key_text,
+                    format!("unexpected top-level key `{key_text}`"),
+                    Some("a document has exactly `schema`, `metadata` and `data`"),
+                );
+            }
+        }
+        let schema = self
+            .expect_str(root, "schema", "schema", true)
+            .map(str::to_string);
+        if let (Some(schema), Some(node)) = (&schema, schema_node)
+            && !is_valid_schema_name(schema)
+        {
+            self.fail(
+                node,
+                "schema",
+                format!("schema `{schema}` does not have the form namespace/Kind/vN"),
+                Some("for example `armada/Chart/v2`"),
+            );
+        }
+        let Some(metadata) = metadata_node else {
+            self.fail(root, "metadata", "`metadata` is required", None);
+            return None;
+        };
+        if !matches!(metadata.value, Yaml::Map(_)) {
+            self.fail(
+                metadata,
+                "metadata",
+                format!(
+                    "`metadata` must be a mapping, found a {}",
+                    yaml_type(metadata)
+                ),
+                None,
+            );
+            return None;
+        }
+        let metadata_schema = self.expect_str(metadata, "schema", "metadata.schema", true);
+        let kind = match metadata_schema {
+            Some(text) if text.starts_with("metadata/Document/v") => Some(MetadataKind::Document),
+            Some(text) if text.starts_with("metadata/Control/v") => Some(MetadataKind::Control),
+            Some(text) => {
+                let node = get(metadata, "schema").unwrap_or(metadata);
+                self.fail(
+                    node,
+                    "metadata.schema",
+                    format!("`metadata.schema` is `{text}`, expected `metadata/Document/v1` or `metadata/Control/v1`"),
+                    None,
+                );
+                None
+            }
+            None => None,
+        };
+        let name = self
+            .expect_str(metadata, "name", "metadata.name", true)
+            .map(str::to_string);
+        let labels = self.read_labels(metadata, kind);
+        let mut document_parts = None;
+        if kind == Some(MetadataKind::Document) {
+            document_parts = self.read_document_metadata(metadata);
+        }
+        if self.diagnostics.len() > before {
+            return None;
+        }
+        let (schema, name, kind) = (schema?, name?, kind?);
+        let is_secret_kind = is_secret_schema(&schema);
+        let parts = document_parts.unwrap_or_default();
+        let secret = parts.storage_policy == StoragePolicy::Encrypted || is_secret_kind;
+        let origin = arena.add_origin(Origin {
+            kind: OriginKind::Literal {
+                doc: index,
+                source: self.source,
+            },
+            secret,
+        });
+        let data = match get(root, "data") {
+            Some(node) => arena.from_yaml(node, origin),
+            None => arena.add(
+                crate::value::Value::Null,
+                origin,
+                root.span.start.line,
+                root.span.start.col,
+            ),
+        };
+        Some(Document {
+            index,
+            source: self.source,
+            location: self.location(root),
+            schema,
+            name,
+            kind,
+            layer: parts.layer,
+            is_abstract: parts.is_abstract,
+            labels,
+            parent_selector: parts.parent_selector,
+            actions: parts.actions,
+            substitutions: parts.substitutions,
+            replacement: parts.replacement,
+            storage_policy: parts.storage_policy,
+            metadata: yaml_to_json(metadata),
+            data,
+            encrypted_at_rest: false,
+            origin,
+        })
+    }
+
+    fn read_labels(
+        &mut self,
+        metadata: &Node,
+        kind: Option<MetadataKind>,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        match get(metadata, "labels") {
+            None
+            | Some(Node {
+                value: Yaml::Null, ..
+            }) => serde_json::Map::new(),
+            Some(
+                node @ Node {
+                    value: Yaml::Map(entries),
+                    ..
+                },
+            ) => {
+                if kind == Some(MetadataKind::Control) {
+                    for (key, value) in entries {
+                        if !matches!(value.value, Yaml::Str(_)) {
+                            let key_text = crate::value::yaml_key_string(key);
+                            self.fail(
+                                value,
+                                &format!("metadata.labels.{key_text}"),
+                                "labels of a control document must be strings",
+                                None,
+                            );
+                        }
+                    }
+                }
+                match yaml_to_json(node) {
+                    serde_json::Value::Object(map) => map,
+                    _ => serde_json::Map::new(),
+                }
+            }
+            Some(other) => {
+                self.fail(
+                    other,
+                    "metadata.labels",
+                    format!(
+                        "`metadata.labels` must be a mapping, found a {}",
+                        yaml_type(other)
+                    ),
+                    None,
+                );
+                serde_json::Map::new()
+            }
+        }
+    }
+
+    fn read_document_metadata(&mut self, metadata: &Node) -> Option<DocumentParts> {
+        let mut parts = DocumentParts::default();
+        if let Yaml::Map(entries) = &metadata.value {
+            for (key, _) in entries {
+                let key_text = crate::value::yaml_key_string(key);
+                if !DOCUMENT_METADATA_KEYS.contains(&key_text.as_str()) {
+                    self.fail(
+                        key,
+                        &format!("metadata.{key_text}"),
+                        format!("unexpected key `metadata.{key_text}`"),
+                        Some("metadata/Document/v1 allows schema, name, storagePolicy, layeringDefinition, labels, replacement, substitutions"),
+                    );
+                }
+            }
+        }
+        match self.expect_str(metadata, "storagePolicy", "metadata.storagePolicy", true) {
+            Some("cleartext") => parts.storage_policy = StoragePolicy::Cleartext,
+            Some("encrypted") => parts.storage_policy = StoragePolicy::Encrypted,
+            Some(other) => {
+                let node = get(metadata, "storagePolicy").unwrap_or(metadata);
+                self.fail(
+                    node,
+                    "metadata.storagePolicy",
+                    format!(
+                        "`metadata.storagePolicy` is `{other}`, expected `cleartext` or `encrypted`"
+                    ),
+                    None,
+                );
+            }
+            None => {}
+        }
+        parts.replacement = self.expect_bool(metadata, "replacement", "metadata.replacement");
+        match get(metadata, "layeringDefinition") {
+            Some(
+                definition @ Node {
+                    value: Yaml::Map(_),
+                    ..
+                },
+            ) => self.read_layering(definition, &mut parts),
+            Some(other) => self.fail(
+                other,
+                "metadata.layeringDefinition",
+                format!(
+                    "`metadata.layeringDefinition` must be a mapping, found a {}",
+                    yaml_type(other)
+                ),
+                None,
+            ),
+            None => self.fail(
+                metadata,
+                "metadata.layeringDefinition",
+                "`metadata.layeringDefinition` is required",
+                Some("add `layeringDefinition: {abstract: false, layer: site}`"),
+            ),
+        }
+        match get(metadata, "substitutions") {
+            None
+            | Some(Node {
+                value: Yaml::Null, ..
+            }) => {}
+            Some(Node {
+                value: Yaml::Seq(items),
+                ..
+            }) => {
+                for (position, item) in items.iter().enumerate() {
+                    if let Some(substitution) = self.read_substitution(item, position) {
+                        parts.substitutions.push(substitution);
+                    }
+                }
+            }
+            Some(other) => self.fail(
+                other,
+                "metadata.substitutions",
+                format!(
+                    "`metadata.substitutions` must be a list, found a {}",
+                    yaml_type(other)
+                ),
+                None,
+            ),
+        }
+        Some(parts)
+    }
+
+    fn read_layering(&mut self, definition: &Node, parts: &mut DocumentParts) {
+        let layer = self.expect_str(
+            definition,
+            "layer",
+            "metadata.layeringDefinition.layer",
+            true,
+        );
+        parts.layer = layer.map(str::to_string);
+        parts.is_abstract = self.expect_bool(
+            definition,
+            "abstract",
+            "metadata.layeringDefinition.abstract",
+        );
+        if let Yaml::Map(entries) = &definition.value {
+            for (key, _) in entries {
+                let key_text = crate::value::yaml_key_string(key);
+                if !matches!(
+                    key_text.as_str(),
+                    "layer" | "abstract" | "parentSelector" | "actions"
+                ) {
+                    self.fail(
+                        key,
+                        &format!("metadata.layeringDefinition.{key_text}"),
+                        format!("unexpected key `{key_text}` in layeringDefinition"),
+                        Some("layeringDefinition allows layer, abstract, parentSelector, actions"),
+                    );
+                }
+            }
+        }
+        let selector_node = get(definition, "parentSelector");
+        match selector_node {
+            None
+            | Some(Node {
+                value: Yaml::Null, ..
+            }) => {}
+            Some(
+                node @ Node {
+                    value: Yaml::Map(entries),
+                    ..
+                },
+            ) => {
+                if entries.is_empty() {
+                    self.fail(
+                        node,
+                        "metadata.layeringDefinition.parentSelector",
+                        "`parentSelector` must have at least one label",
+                        None,
+                    );
+                } else if let serde_json::Value::Object(map) = yaml_to_json(node) {
+                    parts.parent_selector = Some((map, self.location(node)));
+                }
+            }
+            Some(other) => self.fail(
+                other,
+                "metadata.layeringDefinition.parentSelector",
+                format!(
+                    "`parentSelector` must be a mapping of labels, found a {}",
+                    yaml_type(other)
+                ),
+                None,
+            ),
+        }
+        let actions_node = get(definition, "actions");
+        match actions_node {
+            None
+            | Some(Node {
+                value: Yaml::Null, ..
+            }) => {}
+            Some(Node {
+                value: Yaml::Seq(items),
+                ..
+            }) => {
+                for (position, item) in items.iter().enumerate() {
+                    if let Some(action) = self.read_action(item, position) {
+                        parts.actions.push(action);
+                    }
+                }
+            }
+            Some(other) => self.fail(
+                other,
+                "metadata.layeringDefinition.actions",
+                format!("`actions` must be a list, found a {}", yaml_type(other)),
+                None,
+            ),
+        }
+        let has_actions = matches!(
+            actions_node,
+            Some(Node {
+                value: Yaml::Seq(_),
+                ..
+            })
+        );
+        if parts.parent_selector.is_some() && !has_actions {
+            self.fail(
+                definition,
+                "metadata.layeringDefinition",
+                "`parentSelector` requires `actions`",
+                Some("add `actions: [{method: merge, path: .}]` to inherit the parent's data"),
+            );
+        }
+        if has_actions && selector_node.is_none() {
+            self.fail(
+                definition,
+                "metadata.layeringDefinition",
+                "`actions` require a `parentSelector`",
+                Some("name the parent's labels in `parentSelector`"),
+            );
+        }
+    }
+
+    fn read_action(&mut self, item: &Node, position: usize) -> Option<Action> {
+        let path = format!("metadata.layeringDefinition.actions[{position}]");
+        if !matches!(item.value, Yaml::Map(_)) {
+            self.fail(
+                item,
+                &path,
+                "an action must be a mapping with `method` and `path`",
+                None,
+            );
+            return None;
+        }
+        if let Yaml::Map(entries) = &item.value {
+            for (key, _) in entries {
+                let key_text = crate::value::yaml_key_string(key);
+                if key_text != "method" && key_text != "path" {
+                    self.fail(
+                        key,
+                        &format!("{path}.{key_text}"),
+                        format!("unexpected key `{key_text}` in an action"),
+                        None,
+                    );
+                }
+            }
+        }
+        let method_text = self.expect_str(item, "method", &format!("{path}.method"), true);
+        let path_text = self.expect_str(item, "path", &format!("{path}.path"), true);
+        let method = match method_text {
+            Some("merge") => ActionMethod::Merge,
+            Some("replace") => ActionMethod::Replace,
+            Some("delete") => ActionMethod::Delete,
+            Some(other) => {
+                let node = get(item, "method").unwrap_or(item);
+                let mut diagnostic = Diagnostic::error(
+                    ErrorKind::UnsupportedActionMethod,
+                    format!("unsupported layering action method `{other}`"),
+                )
+                .at(Some(self.location(node)))
+                .with_path(format!("{path}.method"))
+                .with_hint("use merge, replace or delete");
+                if let Some(doc_ref) = &self.doc_ref {
+                    diagnostic = diagnostic.in_document(doc_ref.clone());
+                }
+                self.diagnostics.push(diagnostic);
+                return None;
+            }
+            None => return None,
+        };
+        let path_text = path_text?.to_string();
+        let parsed = match DocPath::parse(&path_text) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                let node = get(item, "path").unwrap_or(item);
+                self.fail(node, &format!("{path}.path"), error.to_string(), None);
+                return None;
+            }
+        };
+        Some(Action {
+            method,
+            path: parsed,
+            path_text,
+            location: self.location(item),
+        })
+    }
+
+    fn read_substitution(&mut self, item: &Node, position: usize) -> Option<Substitution> {
+        let path = format!("metadata.substitutions[{position}]");
+        let Yaml::Map(entries) = &item.value else {
+            self.fail(
+                item,
+                &path,
+                "a substitution must be a mapping with `src` and `dest`",
+                None,
+            );
+            return None;
+        };
+        for (key, _) in entries {
+            let key_text = crate::value::yaml_key_string(key);
+            if key_text != "src" && key_text != "dest" {
+                self.fail(
+                    key,
+                    &format!("{path}.{key_text}"),
+                    format!("unexpected key `{key_text}` in a substitution"),
+                    None,
+                );
+            }
+        }
+        let Some(src) = get(item, "src") else {
+            self.fail(item, &format!("{path}.src"), "`src` is required", None);
+            return None;
+        };
+        if !matches!(src.value, Yaml::Map(_)) {
+            self.fail(src, &format!("{path}.src"), "`src` must be a mapping", None);
+            return None;
+        }
+        let src_schema = self.expect_str(src, "schema", &format!("{path}.src.schema"), true);
+        if let Some(schema) = src_schema
+            && !is_valid_schema_name(schema)
+        {
+            let node = get(src, "schema").unwrap_or(src);
+            self.fail(
+                node,
+                &format!("{path}.src.schema"),
+                format!("`{schema}` is not a schema name (namespace/Kind/vN)"),
+                None,
+            );
+        }
+        let src_name = self.expect_str(src, "name", &format!("{path}.src.name"), true);
+        let src_path_text = self.expect_str(src, "path", &format!("{path}.src.path"), true);
+        let src_pattern = self.expect_str(src, "pattern", &format!("{path}.src.pattern"), false);
+        let match_group = match get(src, "match_group") {
+            None => 0,
+            Some(Node {
+                value: Yaml::Int(group),
+                ..
+            }) if *group >= 0 => *group as usize,
+            Some(other) => {
+                self.fail(
+                    other,
+                    &format!("{path}.src.match_group"),
+                    "`match_group` must be a non-negative integer",
+                    None,
+                );
+                0
+            }
+        };
+        let deepcopy = self.expect_bool(src, "deepcopy", &format!("{path}.src.deepcopy"));
+        let src_path = src_path_text.and_then(|text| match DocPath::parse(text) {
+            Ok(parsed) => Some(parsed),
+            Err(error) => {
+                let node = get(src, "path").unwrap_or(src);
+                self.fail(node, &format!("{path}.src.path"), error.to_string(), None);
+                None
+            }
+        });
+        if let Some(pattern) = src_pattern {
+            self.check_regex(src, pattern, &format!("{path}.src.pattern"));
+        }
+        let mut destinations = Vec::new();
+        match get(item, "dest") {
+            Some(
+                dest @ Node {
+                    value: Yaml::Map(_),
+                    ..
+                },
+            ) => {
+                if let Some(destination) = self.read_destination(dest, &format!("{path}.dest")) {
+                    destinations.push(destination);
+                }
+            }
+            Some(Node {
+                value: Yaml::Seq(items),
+                span,
+            }) if !items.is_empty() => {
+                let _ = span;
+                for (dest_position, dest) in items.iter().enumerate() {
+                    if let Some(destination) =
+                        self.read_destination(dest, &format!("{path}.dest[{dest_position}]"))
+                    {
+                        destinations.push(destination);
+                    }
+                }
+            }
+            Some(other) => self.fail(
+                other,
+                &format!("{path}.dest"),
+                "`dest` must be a mapping or a non-empty list of mappings",
+                None,
+            ),
+            None => self.fail(item, &format!("{path}.dest"), "`dest` is required", None),
+        }
+        Some(Substitution {
+            src_schema: src_schema?.to_string(),
+            src_name: src_name?.to_string(),
+            src_path: src_path?,
+            src_path_text: src_path_text?.to_string(),
+            src_pattern: src_pattern.map(str::to_string),
+            match_group,
+            deepcopy,
+            destinations,
+            location: self.location(item),
+        })
+    }
+
+    fn read_destination(&mut self, dest: &Node, path: &str) -> Option<Destination> {
+        let Yaml::Map(entries) = &dest.value else {
+            self.fail(
+                dest,
+                path,
+                "a destination must be a mapping with `path`",
+                None,
+            );
+            return None;
+        };
+        for (key, _) in entries {
+            let key_text = crate::value::yaml_key_string(key);
+            if !matches!(key_text.as_str(), "path" | "pattern" | "recurse") {
+                self.fail(
+                    key,
+                    &format!("{path}.{key_text}"),
+                    format!("unexpected key `{key_text}` in a destination"),
+                    None,
+                );
+            }
+        }
+        let path_text = self
+            .expect_str(dest, "path", &format!("{path}.path"), true)?
+            .to_string();
+        let parsed = match DocPath::parse(&path_text) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                let node = get(dest, "path").unwrap_or(dest);
+                self.fail(node, &format!("{path}.path"), error.to_string(), None);
+                return None;
+            }
+        };
+        let pattern = self
+            .expect_str(dest, "pattern", &format!("{path}.pattern"), false)
+            .map(str::to_string);
+        if let Some(pattern) = &pattern {
+            self.check_regex(dest, pattern, &format!("{path}.pattern"));
+        }
+        let recurse_depth = match get(dest, "recurse") {
+            None
+            | Some(Node {
+                value: Yaml::Null, ..
+            }) => None,
+            Some(
+                recurse @ Node {
+                    value: Yaml::Map(_),
+                    ..
+                },
+            ) => match get(recurse, "depth") {
+                Some(Node {
+                    value: Yaml::Int(depth),
+                    ..
+                }) if *depth >= -1 => Some(*depth),
+                Some(other) => {
+                    self.fail(
+                        other,
+                        &format!("{path}.recurse.depth"),
+                        "`recurse.depth` must be an integer of -1 or more",
+                        None,
+                    );
+                    None
+                }
+                None => {
+                    self.fail(
+                        recurse,
+                        &format!("{path}.recurse"),
+                        "`recurse.depth` is required",
+                        None,
+                    );
+                    None
+                }
+            },
+            Some(other) => {
+                self.fail(
+                    other,
+                    &format!("{path}.recurse"),
+                    "`recurse` must be a mapping with `depth`",
+                    None,
+                );
+                None
+            }
+        };
+        if recurse_depth.is_some() && pattern.is_none() {
+            self.fail(dest, path, "`recurse` needs a `pattern`", None);
+        }
+        Some(Destination {
+            path: parsed,
+            path_text,
+            pattern,
+            recurse_depth,
+        })
+    }
+
+    fn check_regex(&mut self, parent: &Node, pattern: &str, path: &str) {
+        if let Err(error) = fancy_regex::Regex::new(pattern) {
+            let node = get(parent, "pattern").unwrap_or(parent);
+            self.fail(
+                node,
+                path,
+                format!("invalid regular expression `{pattern}`: {error}"),
+                None,
+            );
+        }
+    }
+}
+
+#[derive(Default)]
+struct DocumentParts {
+    layer: Option<String>,
+    is_abstract: bool,
+    parent_selector: Option<(serde_json::Map<String, serde_json::Value>, Location)>,
+    actions: Vec<Action>,
+    substitutions: Vec<Substitution>,
+    replacement: bool,
+    storage_policy: StoragePolicy,
+}
+
+impl Default for StoragePolicy {
+    fn default() -> Self {
+        StoragePolicy::Cleartext
+    }
+}

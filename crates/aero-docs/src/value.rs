@@ -1,0 +1,724 @@
+//! The value arena: every document's data as one graph of nodes.
+//!
+//! Why an arena rather than owned trees: Deckhand shares substituted objects between
+//! documents (its `--compat deckhand` quirk 1), and the only faithful way to reproduce
+//! that is to let two parents point at the same node, exactly like Python objects.
+//! Aerostat's own mode simply copies instead of sharing. Each node also carries its
+//! provenance ([`OriginId`] plus the line and column it was written at), which is what
+//! `aero site explain` reports.
+
+use indexmap::IndexMap;
+
+use crate::document::DocIndex;
+use crate::path::{DocPath, Segment};
+use crate::source::SourceId;
+
+/// Index of a node in an [`Arena`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(u32);
+
+/// Index of an [`Origin`] in an [`Arena`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OriginId(u32);
+
+/// One value; containers hold node ids.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A list.
+    Seq(Vec<NodeId>),
+    /// A mapping in insertion order.
+    Map(IndexMap<String, NodeId>),
+}
+
+impl Value {
+    /// Whether this is a list or a mapping.
+    pub fn is_container(&self) -> bool {
+        matches!(self, Value::Seq(_) | Value::Map(_))
+    }
+
+    /// A short name of the type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "float",
+            Value::Str(_) => "string",
+            Value::Seq(_) => "list",
+            Value::Map(_) => "mapping",
+        }
+    }
+}
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OriginKind {
+    /// Written in a document's own data.
+    Literal {
+        /// The document that wrote it.
+        doc: DocIndex,
+        /// Its file.
+        source: SourceId,
+    },
+    /// An empty mapping or list created to reach a destination path, or a value
+    /// computed by the engine (such as `{}` for null data).
+    Created {
+        /// The document being rendered when it was created.
+        doc: DocIndex,
+    },
+    /// Copied (or, in Deckhand mode, shared) from a substitution source.
+    Substituted {
+        /// The destination document.
+        doc: DocIndex,
+        /// Index of the substitution in the destination's `metadata.substitutions`.
+        substitution: usize,
+        /// The source document.
+        source_doc: DocIndex,
+        /// The origin of the value in the source document.
+        inner: OriginId,
+    },
+    /// A string in which a pattern was replaced by a substituted value.
+    PatternReplaced {
+        /// The destination document.
+        doc: DocIndex,
+        /// Index of the substitution in the destination's `metadata.substitutions`.
+        substitution: usize,
+        /// The source document.
+        source_doc: DocIndex,
+        /// Origin of the string before the replacement.
+        original: OriginId,
+    },
+}
+
+/// Provenance of a node, plus whether its value derives from a secret.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Origin {
+    /// How the value got there.
+    pub kind: OriginKind,
+    /// Whether the value is, or contains, secret material.
+    pub secret: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    value: Value,
+    origin: OriginId,
+    line: u32,
+    column: u32,
+}
+
+/// Every node and origin of one render.
+#[derive(Clone, Debug, Default)]
+pub struct Arena {
+    nodes: Vec<Node>,
+    origins: Vec<Origin>,
+}
+
+/// Why a value could not be written at a path.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot write at `{path}`: `{at}` is a {found}, not a {expected}")]
+pub struct WriteError {
+    /// The full destination path.
+    pub path: String,
+    /// The prefix where the walk stopped.
+    pub at: String,
+    /// What was found there.
+    pub found: &'static str,
+    /// What the path needed.
+    pub expected: &'static str,
+}
+
+impl Arena {
+    /// An empty arena.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of nodes, garbage included (for benchmarks).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Records an origin.
+    pub fn add_origin(&mut self, origin: Origin) -> OriginId {
+        self.origins.push(origin);
+        OriginId(self.origins.len() as u32 - 1)
+    }
+
+    /// The origin with this id.
+    pub fn origin(&self, id: OriginId) -> &Origin {
+        &self.origins[id.0 as usize]
+    }
+
+    /// Adds a node.
+    pub fn add(&mut self, value: Value, origin: OriginId, line: u32, column: u32) -> NodeId {
+        self.nodes.push(Node {
+            value,
+            origin,
+            line,
+            column,
+        });
+        NodeId(self.nodes.len() as u32 - 1)
+    }
+
+    /// The value of a node.
+    pub fn value(&self, id: NodeId) -> &Value {
+        &self.nodes[id.0 as usize].value
+    }
+
+    /// The value of a node, for changing it in place.
+    pub fn value_mut(&mut self, id: NodeId) -> &mut Value {
+        &mut self.nodes[id.0 as usize].value
+    }
+
+    /// The origin of a node.
+    pub fn node_origin(&self, id: NodeId) -> OriginId {
+        self.nodes[id.0 as usize].origin
+    }
+
+    /// Line and column where the node's value was written (0 when created by the engine).
+    pub fn node_position(&self, id: NodeId) -> (u32, u32) {
+        let node = &self.nodes[id.0 as usize];
+        (node.line, node.column)
+    }
+
+    /// Whether a node's value is secret, judged by its own origin.
+    pub fn is_secret(&self, id: NodeId) -> bool {
+        self.origin(self.node_origin(id)).secret
+    }
+
+    /// Builds nodes from a YAML tree; `stringify_key` turns non-string keys into strings.
+    pub fn from_yaml(&mut self, node: &aero_yaml::Node, origin: OriginId) -> NodeId {
+        let value = match &node.value {
+            aero_yaml::Yaml::Null => Value::Null,
+            aero_yaml::Yaml::Bool(flag) => Value::Bool(*flag),
+            aero_yaml::Yaml::Int(number) => Value::Int(*number),
+            aero_yaml::Yaml::Float(number) => Value::Float(*number),
+            aero_yaml::Yaml::Str(text) => Value::Str(text.clone()),
+            aero_yaml::Yaml::Seq(items) => Value::Seq(
+                items
+                    .iter()
+                    .map(|item| self.from_yaml(item, origin))
+                    .collect(),
+            ),
+            aero_yaml::Yaml::Map(entries) => {
+                let mut map = IndexMap::with_capacity(entries.len());
+                for (key, value) in entries {
+                    let child = self.from_yaml(value, origin);
+                    map.insert(yaml_key_string(key), child);
+                }
+                Value::Map(map)
+            }
+        };
+        self.add(value, origin, node.span.start.line, node.span.start.col)
+    }
+
+    /// Builds nodes from a JSON value (decrypted secret data), all with one origin and position.
+    pub fn from_json(
+        &mut self,
+        json: &serde_json::Value,
+        origin: OriginId,
+        line: u32,
+        column: u32,
+    ) -> NodeId {
+        let value = match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(flag) => Value::Bool(*flag),
+            serde_json::Value::Number(number) => match number.as_i64() {
+                Some(integer) => Value::Int(integer),
+                None => Value::Float(number.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(text) => Value::Str(text.clone()),
+            serde_json::Value::Array(items) => Value::Seq(
+                items
+                    .iter()
+                    .map(|item| self.from_json(item, origin, line, column))
+                    .collect(),
+            ),
+            serde_json::Value::Object(entries) => {
+                let mut map = IndexMap::with_capacity(entries.len());
+                for (key, value) in entries {
+                    let child = self.from_json(value, origin, line, column);
+                    map.insert(key.clone(), child);
+                }
+                Value::Map(map)
+            }
+        };
+        self.add(value, origin, line, column)
+    }
+
+    /// The JSON form of a subtree. Non-finite floats become `null` (JSON has no NaN).
+    pub fn to_json(&self, id: NodeId) -> serde_json::Value {
+        match self.value(id) {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(flag) => serde_json::Value::Bool(*flag),
+            Value::Int(number) => serde_json::Value::from(*number),
+            Value::Float(number) => serde_json::Number::from_f64(*number)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::Str(text) => serde_json::Value::String(text.clone()),
+            Value::Seq(items) => {
+                serde_json::Value::Array(items.iter().map(|item| self.to_json(*item)).collect())
+            }
+            Value::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(key, value)| (key.clone(), self.to_json(*value)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A new subtree equal to `id`, with the same origins.
+    pub fn deep_copy(&mut self, id: NodeId) -> NodeId {
+        self.deep_copy_mapping(id, &mut |origin| origin)
+    }
+
+    /// A new subtree equal to `id`, where each node's origin is mapped by `map_origin`.
+    pub fn deep_copy_mapping(
+        &mut self,
+        id: NodeId,
+        map_origin: &mut dyn FnMut(OriginId) -> OriginId,
+    ) -> NodeId {
+        let node = &self.nodes[id.0 as usize];
+        let (origin, line, column) = (node.origin, node.line, node.column);
+        let value = match node.value.clone() {
+            Value::Seq(items) => Value::Seq(
+                items
+                    .into_iter()
+                    .map(|item| self.deep_copy_mapping(item, map_origin))
+                    .collect(),
+            ),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(key, value)| (key, self.deep_copy_mapping(value, map_origin)))
+                    .collect(),
+            ),
+            scalar => scalar,
+        };
+        let origin = map_origin(origin);
+        self.add(value, origin, line, column)
+    }
+
+    /// A new node holding the same children as `id` (Python's `copy.copy`).
+    pub fn shallow_copy(&mut self, id: NodeId, origin: OriginId) -> NodeId {
+        let node = &self.nodes[id.0 as usize];
+        let (value, line, column) = (node.value.clone(), node.line, node.column);
+        self.add(value, origin, line, column)
+    }
+
+    /// The node at `path` under `root`, if every step exists.
+    pub fn get(&self, root: NodeId, path: &DocPath) -> Option<NodeId> {
+        let mut current = root;
+        for segment in &path.segments {
+            current = self.child(current, segment)?;
+        }
+        Some(current)
+    }
+
+    /// The child of `id` named by `segment`.
+    pub fn child(&self, id: NodeId, segment: &Segment) -> Option<NodeId> {
+        match (self.value(id), segment) {
+            (Value::Map(entries), Segment::Key(key)) => entries.get(key).copied(),
+            (Value::Seq(items), Segment::Index(index)) => items.get(*index).copied(),
+            _ => None,
+        }
+    }
+
+    /// Writes `new_value` at `path` under `root`, creating missing mappings (and lists,
+    /// padded with `{}`, for index steps) on the way, as Deckhand does.
+    ///
+    /// Returns the new root: `new_value` itself when `path` is the root.
+    pub fn set(
+        &mut self,
+        root: NodeId,
+        path: &DocPath,
+        new_value: NodeId,
+        created_origin: OriginId,
+    ) -> Result<NodeId, WriteError> {
+        let Some((last, parents)) = path.segments.split_last() else {
+            return Ok(new_value);
+        };
+        let mut current = root;
+        for (position, segment) in parents.iter().enumerate() {
+            let next_is_index = matches!(path.segments.get(position + 1), Some(Segment::Index(_)));
+            current = self.child_or_create(
+                current,
+                segment,
+                next_is_index,
+                created_origin,
+                path,
+                position,
+            )?;
+        }
+        self.put(
+            current,
+            last,
+            new_value,
+            created_origin,
+            path,
+            parents.len(),
+        )?;
+        Ok(root)
+    }
+
+    fn child_or_create(
+        &mut self,
+        id: NodeId,
+        segment: &Segment,
+        next_is_index: bool,
+        created_origin: OriginId,
+        path: &DocPath,
+        position: usize,
+    ) -> Result<NodeId, WriteError> {
+        if let Some(existing) = self.child(id, segment) {
+            return Ok(existing);
+        }
+        let empty = if next_is_index {
+            Value::Seq(Vec::new())
+        } else {
+            Value::Map(IndexMap::new())
+        };
+        let fresh = self.add(empty, created_origin, 0, 0);
+        self.put(id, segment, fresh, created_origin, path, position)?;
+        Ok(fresh)
+    }
+
+    fn put(
+        &mut self,
+        id: NodeId,
+        segment: &Segment,
+        new_value: NodeId,
+        created_origin: OriginId,
+        path: &DocPath,
+        position: usize,
+    ) -> Result<(), WriteError> {
+        let at = DocPath {
+            segments: path.segments[..position].to_vec(),
+        };
+        let found = self.value(id).type_name();
+        match segment {
+            Segment::Key(key) => match self.value_mut(id) {
+                Value::Map(entries) => {
+                    entries.insert(key.clone(), new_value);
+                    Ok(())
+                }
+                _ => Err(WriteError {
+                    path: path.to_string(),
+                    at: at.to_string(),
+                    found,
+                    expected: "mapping",
+                }),
+            },
+            Segment::Index(index) => {
+                let length = match self.value(id) {
+                    Value::Seq(items) => items.len(),
+                    _ => {
+                        return Err(WriteError {
+                            path: path.to_string(),
+                            at: at.to_string(),
+                            found,
+                            expected: "list",
+                        });
+                    }
+                };
+                let mut padding = Vec::new();
+                for _ in length..*index {
+                    padding.push(self.add(Value::Map(IndexMap::new()), created_origin, 0, 0));
+                }
+                if let Value::Seq(items) = self.value_mut(id) {
+                    items.extend(padding);
+                    if *index < items.len() {
+                        items[*index] = new_value;
+                    } else {
+                        items.push(new_value);
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes the entry at `path` (a key or a list element). Returns whether it existed.
+    pub fn remove(&mut self, root: NodeId, path: &DocPath) -> bool {
+        let Some((last, parents)) = path.segments.split_last() else {
+            return false;
+        };
+        let Some(parent) = self.get(
+            root,
+            &DocPath {
+                segments: parents.to_vec(),
+            },
+        ) else {
+            return false;
+        };
+        match (self.value_mut(parent), last) {
+            (Value::Map(entries), Segment::Key(key)) => entries.shift_remove(key).is_some(),
+            (Value::Seq(items), Segment::Index(index)) if *index < items.len() => {
+                items.remove(*index);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Structural equality with JSON's rules (`1` and `1.0` differ from `true`).
+    pub fn json_eq(&self, left: NodeId, right: NodeId) -> bool {
+        if left == right {
+            return true;
+        }
+        match (self.value(left), self.value(right)) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+                (*a as f64) == *b
+            }
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Seq(a), Value::Seq(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| self.json_eq(*x, *y))
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(key, x)| b.get(key).is_some_and(|y| self.json_eq(*x, *y)))
+            }
+            _ => false,
+        }
+    }
+
+    /// Python's `==`: `True == 1 == 1.0`, mappings compare without order.
+    pub fn python_eq(&self, left: NodeId, right: NodeId) -> bool {
+        if left == right {
+            return true;
+        }
+        let number = |value: &Value| match value {
+            Value::Bool(flag) => Some(f64::from(u8::from(*flag))),
+            Value::Int(integer) => Some(*integer as f64),
+            Value::Float(float) => Some(*float),
+            _ => None,
+        };
+        match (self.value(left), self.value(right)) {
+            (Value::Null, Value::Null) => true,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Seq(a), Value::Seq(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| self.python_eq(*x, *y))
+            }
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(key, x)| b.get(key).is_some_and(|y| self.python_eq(*x, *y)))
+            }
+            (a, b) => match (number(a), number(b)) {
+                (Some(x), Some(y)) => x == y,
+                _ => false,
+            },
+        }
+    }
+
+    /// Python's `str(value)`, as Deckhand's pattern substitution writes non-strings.
+    pub fn python_str(&self, id: NodeId) -> String {
+        match self.value(id) {
+            Value::Str(text) => text.clone(),
+            _ => self.python_repr(id),
+        }
+    }
+
+    fn python_repr(&self, id: NodeId) -> String {
+        match self.value(id) {
+            Value::Null => "None".to_string(),
+            Value::Bool(true) => "True".to_string(),
+            Value::Bool(false) => "False".to_string(),
+            Value::Int(number) => number.to_string(),
+            Value::Float(number) => python_float_repr(*number),
+            Value::Str(text) => python_str_repr(text),
+            Value::Seq(items) => {
+                let inner: Vec<String> = items.iter().map(|item| self.python_repr(*item)).collect();
+                format!("[{}]", inner.join(", "))
+            }
+            Value::Map(entries) => {
+                let inner: Vec<String> = entries
+                    .iter()
+                    .map(|(key, value)| {
+                        format!("{}: {}", python_str_repr(key), self.python_repr(*value))
+                    })
+                    .collect();
+                format!("{{{}}}", inner.join(", "))
+            }
+        }
+    }
+
+    /// Aerostat's text form of a scalar for pattern substitution: the YAML 1.2 spelling.
+    /// Containers and null have none.
+    pub fn scalar_text(&self, id: NodeId) -> Option<String> {
+        match self.value(id) {
+            Value::Str(text) => Some(text.clone()),
+            Value::Bool(flag) => Some(flag.to_string()),
+            Value::Int(number) => Some(number.to_string()),
+            Value::Float(number) => {
+                Some(self.to_json(id).to_string()).filter(|_| number.is_finite())
+            }
+            Value::Null | Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+}
+
+/// The string a YAML mapping key becomes, the way Python's `json.dumps` writes dict keys.
+pub fn yaml_key_string(key: &aero_yaml::Node) -> String {
+    match &key.value {
+        aero_yaml::Yaml::Str(text) => text.clone(),
+        aero_yaml::Yaml::Null => "null".to_string(),
+        aero_yaml::Yaml::Bool(flag) => flag.to_string(),
+        aero_yaml::Yaml::Int(number) => number.to_string(),
+        aero_yaml::Yaml::Float(number) => python_float_repr(*number),
+        // A container as a key cannot be written in JSON; keep its text form stable.
+        other => format!("{}", aero_yaml_container_key(other)),
+    }
+}
+
+fn aero_yaml_container_key(value: &aero_yaml::Yaml) -> String {
+    match value {
+        aero_yaml::Yaml::Seq(items) => format!(
+            "[{}]",
+            items
+                .iter()
+                .map(yaml_key_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        aero_yaml::Yaml::Map(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(key, value)| format!("{}: {}", yaml_key_string(key), yaml_key_string(value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Python's `repr(float)`: shortest round-trip digits, exponent from 1e16 and below 1e-4.
+pub fn python_float_repr(number: f64) -> String {
+    if number.is_nan() {
+        return "nan".to_string();
+    }
+    if number.is_infinite() {
+        return if number > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    let debug = format!("{number:?}");
+    match debug.split_once('e') {
+        Some((mantissa, exponent)) => {
+            let (sign, digits) = match exponent.strip_prefix('-') {
+                Some(digits) => ('-', digits),
+                None => ('+', exponent),
+            };
+            let mantissa = mantissa.strip_suffix(".0").unwrap_or(mantissa);
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
+        None => debug,
+    }
+}
+
+fn python_str_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(quote);
+    for character in text.chars() {
+        match character {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn arena_with(json: serde_json::Value) -> (Arena, NodeId, OriginId) {
+        let mut arena = Arena::new();
+        let origin = arena.add_origin(Origin {
+            kind: OriginKind::Created { doc: DocIndex(0) },
+            secret: false,
+        });
+        let root = arena.from_json(&json, origin, 1, 1);
+        (arena, root, origin)
+    }
+
+    #[test]
+    fn set_creates_paths_and_pads_lists() {
+        let (mut arena, root, origin) = arena_with(serde_json::json!({"a": {"b": 1}}));
+        let value = arena.from_json(&serde_json::json!("x"), origin, 0, 0);
+        let path = DocPath::parse(".a.c[2].d").unwrap();
+        let root = arena.set(root, &path, value, origin).unwrap();
+        assert_eq!(
+            arena.to_json(root),
+            serde_json::json!({"a": {"b": 1, "c": [{}, {}, {"d": "x"}]}})
+        );
+        let error = arena
+            .set(root, &DocPath::parse(".a.b.z").unwrap(), value, origin)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cannot write at `.a.b.z`: `.a.b` is a integer, not a mapping"
+        );
+    }
+
+    #[test]
+    fn python_equality_and_strings() {
+        let (arena, root, _) =
+            arena_with(serde_json::json!([1, true, 1.0, {"a": [null, "x'y"]}, 1e16, 0.00001, 2.5]));
+        let items: Vec<NodeId> = match arena.value(root) {
+            Value::Seq(items) => items.clone(),
+            _ => unreachable!(),
+        };
+        assert!(arena.python_eq(items[0], items[1]));
+        assert!(arena.python_eq(items[0], items[2]));
+        assert!(!arena.json_eq(items[0], items[1]));
+        assert_eq!(arena.python_str(items[1]), "True");
+        assert_eq!(arena.python_str(items[3]), "{'a': [None, \"x'y\"]}");
+        assert_eq!(arena.python_str(items[4]), "1e+16");
+        assert_eq!(arena.python_str(items[5]), "1e-05");
+        assert_eq!(arena.python_str(items[6]), "2.5");
+        assert_eq!(python_float_repr(3.0), "3.0");
+    }
+
+    #[test]
+    fn remove_by_path() {
+        let (mut arena, root, _) =
+            arena_with(serde_json::json!({"a": [{"x": 1}, {"y": 2}], "b": 2}));
+        assert!(arena.remove(root, &DocPath::parse(".a[0]").unwrap()));
+        assert!(arena.remove(root, &DocPath::parse(".b").unwrap()));
+        assert!(!arena.remove(root, &DocPath::parse(".nope").unwrap()));
+        assert_eq!(arena.to_json(root), serde_json::json!({"a": [{"y": 2}]}));
+    }
+}
