@@ -19,13 +19,19 @@
 //! }
 //! ```
 pub mod collect;
+pub mod compat;
 pub mod decrypt;
 pub mod diagnostic;
+pub mod diff;
 pub mod document;
+pub mod explain;
 pub mod layering;
+pub mod lint;
 pub mod order;
 pub mod path;
 pub mod render;
+pub mod revision;
 pub mod source;
 pub mod substitution;
+pub mod validate;
 pub mod value;

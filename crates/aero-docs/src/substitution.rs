@@ -115,7 +115,7 @@ fn substitute_one(
         } else {
             "check src.schema and src.name, or add the source document to the site"
         };
-        return Err(failure(
+        let mut diagnostic = failure(
             document,
             substitution,
             position,
@@ -125,7 +125,11 @@ fn substitute_one(
                 substitution.src_schema, substitution.src_name
             ),
             hint,
-        ));
+        );
+        if abstract_source {
+            diagnostic.code = "A003";
+        }
+        return Err(diagnostic);
     };
     let source = &context.documents[source_index.get()];
     let source_data = context.current[source_index.get()];
