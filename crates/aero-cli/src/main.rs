@@ -1,2 +1,92 @@
-//! The `aero` command-line tool.
-fn main() {}
+//! The `aero` command-line tool: kubectl-like verbs over Aerostat's libraries.
+//!
+//! This crate is glue: it parses arguments, wires the libraries together (the
+//! document engine, secrets, the Redfish client), and owns every output format.
+//! Errors are printed once, here, and mapped to exit codes:
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0 | success |
+//! | 1 | the documents are invalid (render, validation or lint errors), or `--exit-code` found differences |
+//! | 2 | usage error (bad flags or arguments, unknown site or document) |
+//! | 3 | the operation failed for another reason (I/O, git, a BMC) |
+
+//mod bmc;
+mod context;
+mod diagnostics_view;
+mod docs;
+mod exit;
+mod format;
+mod logging;
+//mod secrets;
+mod site;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit::Failure;
+
+/// Aerostat: declarative site lifecycle for Airship-style sites.
+#[derive(Debug, Parser)]
+#[command(name = "aero", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// More logging (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Where Aerostat keeps its state (the redaction key). Default: $AERO_STATE_DIR,
+    /// else $XDG_STATE_HOME/aerostat, else ~/.local/state/aerostat.
+    #[arg(long, global = true, value_name = "DIR", env = "AERO_STATE_DIR")]
+    state_dir: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Render documents from files or folders, without a site layout.
+    ///
+    /// Prints every rendered document (control documents included, abstract and
+    /// replaced ones excluded) sorted by schema and name. This is the contract other
+    /// tools script against; like `pegleg site render` it prints secret values
+    /// (use --redact to hide them).
+    Render(docs::RenderArgs),
+    /// Work with the sites of a manifests repository (list, lint, render, validate, explain, diff).
+    Site(site::SiteArgs),
+    // Talk to one BMC.
+//    Bmc(bmc::BmcArgs),
+    // Generate, encrypt, decrypt and check a site secrets.
+//    Secrets(secrets::SecretsArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let context = match context::Context::new(cli.state_dir.clone(), cli.verbose) {
+        Ok(context) => context,
+        Err(failure) => return failure.report(None),
+    };
+    let result = match cli.command {
+        Command::Render(args) => docs::render_command(&context, args),
+        Command::Site(args) => site::run(&context, args),
+//X
+//Y
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => failure.report(Some(&context)),
+    }
+}
+
+fn run_async(future: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> Result<ExitCode, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::operational(anyhow::Error::new(error).context("cannot start the async runtime")))?;
+    runtime.block_on(future).map_err(Failure::from)
+}

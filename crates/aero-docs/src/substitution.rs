@@ -78,21 +78,24 @@ fn subtree_is_secret(arena: &Arena, id: NodeId) -> bool {
     }
 }
 
+/// Collects the strings of every secret node under `id` (a node is secret by its own
+/// origin or because a secret container holds it), not the clear values around them.
 fn collect_strings(arena: &Arena, id: NodeId, out: &mut BTreeSet<String>) {
+    collect_secret_leaves(arena, id, false, out);
+}
+
+fn collect_secret_leaves(arena: &Arena, id: NodeId, inherited: bool, out: &mut BTreeSet<String>) {
+    let secret = inherited || arena.is_secret(id);
     match arena.value(id) {
-        Value::Str(text) => {
+        Value::Str(text) if secret => {
             out.insert(text.clone());
         }
-        Value::Seq(items) => items
-            .iter()
-            .for_each(|item| collect_strings(arena, *item, out)),
-        Value::Map(entries) => entries
-            .values()
-            .for_each(|value| collect_strings(arena, *value, out)),
-        Value::Int(_) | Value::Float(_) => {
+        Value::Int(_) | Value::Float(_) if secret => {
             out.insert(arena.python_str(id));
         }
-        Value::Null | Value::Bool(_) => {}
+        Value::Seq(items) => items.iter().for_each(|item| collect_secret_leaves(arena, *item, secret, out)),
+        Value::Map(entries) => entries.values().for_each(|value| collect_secret_leaves(arena, *value, secret, out)),
+        _ => {}
     }
 }
 
@@ -167,7 +170,8 @@ fn substitute_one(
             source_doc: source_index,
             inner: context.arena.node_origin(value),
         },
-        secret: value_is_secret,
+        // The node's own secrecy: a container is not secret because a leaf under it is.
+        secret: context.arena.is_secret(value),
     });
     if value_is_secret {
         collect_strings(context.arena, value, context.secret_strings);
