@@ -1,0 +1,273 @@
+//! End-to-end tests of the `aero` binary on the bundled example sites and on small
+//! fixtures: exit codes, output formats, located diagnostics, diff over git.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// Runs `aero` in `cwd` with a private state directory.
+fn aero_in(cwd: &Path, state: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aero"))
+        .args(args)
+        .current_dir(cwd)
+        .env("AERO_STATE_DIR", state)
+        .env_remove("AERO_AGE_IDENTITY")
+        .env_remove("AERO_AGE_IDENTITY_FILE")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("aero runs")
+}
+
+fn aero(args: &[&str]) -> (Output, tempfile::TempDir) {
+    let state = tempfile::tempdir().unwrap();
+    (aero_in(&workspace(), state.path(), args), state)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn site_list_shows_both_example_sites() {
+    let (output, _state) = aero(&["site", "list", "-o", "json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let sites: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<&str> = sites.as_array().unwrap().iter().map(|site| site["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["edge-fra1", "edge-lon1"]);
+    assert!(sites.as_array().unwrap().iter().all(|site| site["site_type"] == "edge"));
+}
+
+#[test]
+fn validate_prints_a_stable_revision() {
+    let (first, state) = aero(&["site", "validate", "edge-lon1", "-o", "json"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let first: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert_eq!(first["valid"], true);
+    let revision = first["revision"].as_str().unwrap().to_string();
+    assert!(revision.starts_with("sha256:") && revision.len() == 71, "{revision}");
+    let second = aero_in(&workspace(), state.path(), &["site", "validate", "edge-lon1", "-o", "json"]);
+    let second: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(second["revision"], revision);
+    let other = aero_in(&workspace(), state.path(), &["site", "validate", "edge-fra1", "-o", "json"]);
+    let other: serde_json::Value = serde_json::from_slice(&other.stdout).unwrap();
+    assert_ne!(other["revision"], revision);
+}
+
+#[test]
+fn unknown_site_is_a_usage_error_with_a_suggestion() {
+    let (output, _state) = aero(&["site", "render", "edge-lon2"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("did you mean `edge-lon1`"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    let (output, _state) = aero(&["site", "render", "edge-lon1", "--compat", "airship"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+const POLICY: &str = "---
+schema: deckhand/LayeringPolicy/v1
+metadata:
+  schema: metadata/Control/v1
+  name: layering-policy
+data:
+  layerOrder: [global, site]
+";
+
+fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+#[test]
+fn render_of_loose_files_prints_sorted_documents_and_fails_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/policy.yaml", POLICY);
+    write(
+        dir.path(),
+        "a/docs.yaml",
+        "---
+schema: example/B/v1
+metadata: {schema: metadata/Document/v1, name: b, storagePolicy: cleartext, layeringDefinition: {abstract: false, layer: site}}
+data: {value: 1}
+---
+schema: example/A/v1
+metadata: {schema: metadata/Document/v1, name: a, storagePolicy: cleartext, layeringDefinition: {abstract: false, layer: site}}
+data: {value: yes}
+",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let output = aero_in(dir.path(), state.path(), &["render", "a", "-o", "json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let documents: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let order: Vec<&str> = documents.as_array().unwrap().iter().map(|document| document["schema"].as_str().unwrap()).collect();
+    assert_eq!(order, ["deckhand/LayeringPolicy/v1", "example/A/v1", "example/B/v1"]);
+    assert_eq!(documents[1]["data"]["value"], "yes", "YAML 1.2 by default");
+    let output = aero_in(dir.path(), state.path(), &["render", "a", "-o", "json", "--compat", "deckhand"]);
+    let documents: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(documents[1]["data"]["value"], true, "YAML 1.1 in Deckhand mode");
+
+    write(
+        dir.path(),
+        "a/broken.yaml",
+        "---
+schema: example/C/v1
+metadata:
+  schema: metadata/Document/v1
+  name: c
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+  substitutions:
+  - src: {schema: example/Missing/v1, name: nope, path: .x}
+    dest: {path: .y}
+data: {}
+",
+    );
+    let output = aero_in(dir.path(), state.path(), &["render", "a"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "no partial output");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("SubstitutionSourceNotFound"), "{stderr}");
+    assert!(stderr.contains("a/broken.yaml:9:5"), "{stderr}");
+    assert!(stderr.contains("example/C/v1/c"), "{stderr}");
+}
+
+#[test]
+fn lint_reports_located_json_diagnostics_and_honours_exclude_and_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m/site/s1/site-definition.yaml", "---\nschema: pegleg/SiteDefinition/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: s1\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  site_type: t\n");
+    write(dir.path(), "m/global/policy.yaml", POLICY);
+    write(
+        dir.path(),
+        "m/site/s1/pass.yaml",
+        "schema: deckhand/Passphrase/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: pw\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: global}\ndata: not-so-secret-value\n",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let output = aero_in(dir.path(), state.path(), &["site", "--repo", "m", "lint", "s1", "-o", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut codes: Vec<&str> = findings.as_array().unwrap().iter().map(|finding| finding["code"].as_str().unwrap()).collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes, ["P001", "P006", "P008", "P009"]);
+    let p008 = findings.as_array().unwrap().iter().find(|finding| finding["code"] == "P008").unwrap();
+    assert_eq!(p008["location"]["file"], "m/site/s1/pass.yaml");
+    assert_eq!(p008["location"]["line"], 1);
+    assert_eq!(p008["document"]["name"], "pw");
+    assert!(!text(&output.stdout).contains("not-so-secret-value"));
+
+    let output = aero_in(
+        dir.path(),
+        state.path(),
+        &["site", "--repo", "m", "lint", "s1", "-o", "json", "-x", "P001", "-x", "P006", "-x", "P008", "-x", "A005", "-w", "P009"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(findings.as_array().unwrap().len(), 1);
+    assert_eq!(findings[0]["severity"], "warning");
+}
+
+#[test]
+fn explain_names_the_document_and_line_behind_each_value() {
+    let (output, _state) = aero(&["site", "explain", "edge-lon1", "armada/Chart/v2/nova", ".values.conf.nova", "-o", "json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let leaves: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let leaves = leaves.as_array().unwrap();
+    let hows: std::collections::BTreeSet<&str> = leaves.iter().map(|leaf| leaf["how"].as_str().unwrap()).collect();
+    assert!(hows.contains("own") && hows.contains("parent") && hows.contains("substitution (pattern)"), "{hows:?}");
+    for leaf in leaves {
+        let location = leaf["location"].as_str().unwrap();
+        assert!(location.starts_with("site-manifests/") && location.split(':').count() == 3, "{location}");
+    }
+    let connection = leaves.iter().find(|leaf| leaf["path"] == ".values.conf.nova.database.connection").unwrap();
+    assert_eq!(connection["secret"], true);
+    assert!(connection["value"].as_str().unwrap().contains("<redacted:"), "{connection}");
+    let (output, _state) = aero(&["site", "explain", "edge-lon1", "armada/Chart/v2/nvoa"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("did you mean armada/Chart/v2/nova"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn compat_report_of_the_example_site_is_empty() {
+    let (output, _state) = aero(&["site", "render", "edge-fra1", "--compat-report", "-o", "json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap(), serde_json::json!([]));
+}
+
+#[test]
+fn compat_report_lists_quirk_differences_with_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "m/site/s1/site-definition.yaml", "---\nschema: pegleg/SiteDefinition/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: s1\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  site_type: t\n");
+    write(dir.path(), "m/global/policy.yaml", POLICY);
+    write(
+        dir.path(),
+        "m/site/s1/app.yaml",
+        "---\nschema: example/App/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: app\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  enabled: on\n",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let output = aero_in(dir.path(), state.path(), &["site", "--repo", "m", "render", "s1", "--compat-report", "-o", "json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report.as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report[0]["path"], ".enabled");
+    assert_eq!(report[0]["aerostat"], "on");
+    assert_eq!(report[0]["deckhand"], true);
+    assert_eq!(report[0]["location"], "m/site/s1/app.yaml:9:12");
+    assert!(report[0]["cause"].as_str().unwrap().contains("YAML 1.1"));
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn diff_against_a_git_revision_shows_field_changes_and_hides_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("manifests");
+    std::fs::create_dir_all(&repo).unwrap();
+    copy_tree(&workspace().join("site-manifests"), &repo);
+    git(dir.path(), &["init", "-q"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "base"]);
+    // Change a clear value, a passphrase, and add a document.
+    let chart = repo.join("site/edge-lon1/software/charts/openstack/nova.yaml");
+    let original = std::fs::read_to_string(&chart).unwrap();
+    std::fs::write(&chart, original.replacen("osapi: 2", "osapi: 3", 1)).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let before = aero_in(dir.path(), state.path(), &["site", "--repo", "manifests", "diff", "edge-lon1", "--from", "HEAD", "-o", "json", "--exit-code"]);
+    let summary: serde_json::Value = serde_json::from_slice(&before.stdout).unwrap_or_else(|_| panic!("{}", text(&before.stderr)));
+    assert_eq!(before.status.code(), Some(1), "--exit-code with differences");
+    assert_eq!(summary["changed"].as_array().unwrap().len(), 1, "{summary}");
+    assert_eq!(summary["changed"][0]["name"], "nova");
+    assert_eq!(summary["changed"][0]["changes"][0], serde_json::json!({"change": "changed", "path": ".values.pod.replicas.osapi", "before": 2, "after": 3}));
+    assert_ne!(summary["from"]["revision"], summary["to"]["revision"]);
+
+    let same = aero_in(dir.path(), state.path(), &["site", "--repo", "manifests", "diff", "edge-lon1", "--from", "HEAD", "--to", "HEAD", "--exit-code"]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stderr));
+    assert!(text(&same.stdout).contains("no differences"));
+    let bad = aero_in(dir.path(), state.path(), &["site", "--repo", "manifests", "diff", "edge-lon1", "--from", "no-such-ref"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
