@@ -45,10 +45,14 @@ impl miette::Diagnostic for Shown {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.source.as_ref().map(|source| source as &dyn miette::SourceCode)
+        self.source
+            .as_ref()
+            .map(|source| source as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         if self.labels.is_empty() {
@@ -64,7 +68,11 @@ fn offset_of(text: &str, line: u32, column: u32) -> Option<usize> {
     let mut offset = 0;
     for (index, content) in text.split_inclusive('\n').enumerate() {
         if index + 1 == line as usize {
-            let within: usize = content.chars().take(column.saturating_sub(1) as usize).map(char::len_utf8).sum();
+            let within: usize = content
+                .chars()
+                .take(column.saturating_sub(1) as usize)
+                .map(char::len_utf8)
+                .sum();
             return Some(offset + within);
         }
         offset += content.len();
@@ -75,7 +83,12 @@ fn offset_of(text: &str, line: u32, column: u32) -> Option<usize> {
 fn token_length(text: &str, offset: usize) -> usize {
     text[offset..]
         .chars()
-        .take_while(|character| !character.is_whitespace() && *character != ',' && *character != '}' && *character != ']')
+        .take_while(|character| {
+            !character.is_whitespace()
+                && *character != ','
+                && *character != '}'
+                && *character != ']'
+        })
         .map(char::len_utf8)
         .sum::<usize>()
         .max(1)
@@ -84,7 +97,12 @@ fn token_length(text: &str, offset: usize) -> usize {
 impl SourceView<'_> {
     /// `file:line:column` of a location.
     pub fn place(&self, location: &aero_docs::diagnostic::Location) -> String {
-        format!("{}:{}:{}", self.sources.get(location.source).display_name(), location.line, location.column)
+        format!(
+            "{}:{}:{}",
+            self.sources.get(location.source).display_name(),
+            location.line,
+            location.column
+        )
     }
 
     /// Renders one diagnostic for a person.
@@ -107,7 +125,10 @@ impl SourceView<'_> {
             if !self.secret_files.contains(&location.source) {
                 let file = self.sources.get(location.source);
                 if let Some(offset) = offset_of(&file.text, location.line, location.column) {
-                    labels.push(LabeledSpan::new_primary_with_span(Some("here".to_string()), (offset, token_length(&file.text, offset))));
+                    labels.push(LabeledSpan::new_primary_with_span(
+                        Some("here".to_string()),
+                        (offset, token_length(&file.text, offset)),
+                    ));
                     source = Some(NamedSource::new(file.display_name(), file.text.clone()));
                 }
             }
@@ -127,9 +148,15 @@ impl SourceView<'_> {
             source,
             labels,
         };
-        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
         let mut out = String::new();
-        let _ = GraphicalReportHandler::new_themed(theme).with_context_lines(2).render_report(&mut out, &shown);
+        let _ = GraphicalReportHandler::new_themed(theme)
+            .with_context_lines(2)
+            .render_report(&mut out, &shown);
         redactor.scrub(&out)
     }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aero_docs::diagnostic::{Diagnostic, Severity};
-use aero_docs::render::{render, Mode, RenderConfig, Rendered};
+use aero_docs::render::{Mode, RenderConfig, Rendered, render};
 use aero_docs::source::SourceSet;
 use aero_docs::value::{NodeId, Value};
 use aero_secrets::decryptor::AgeDecryptor;
@@ -17,7 +17,7 @@ use clap::{Args, ValueEnum};
 use crate::context::Context;
 use crate::diagnostics_view::SourceView;
 use crate::exit::{Failure, INVALID};
-use crate::format::{stdout_is_terminal, write_stdout, OutputFormat};
+use crate::format::{OutputFormat, stdout_is_terminal, write_stdout};
 
 /// `--compat` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -68,11 +68,15 @@ pub fn mode_of(compat: Option<Compat>) -> Mode {
 /// Builds the decryptor: explicit identities first, else a repository's demo key (with
 /// a warning), else one that can only recognise encrypted data.
 pub fn decryptor(keys: &KeyArgs, repo_roots: &[PathBuf]) -> Result<AgeDecryptor, Failure> {
-    if let Some(identities) = Identities::from_files_or_env(&keys.identities).map_err(|error| Failure::usage(anyhow::Error::new(error)))? {
+    if let Some(identities) = Identities::from_files_or_env(&keys.identities)
+        .map_err(|error| Failure::usage(anyhow::Error::new(error)))?
+    {
         return Ok(AgeDecryptor::new(identities));
     }
     for root in repo_roots {
-        if let Some(identities) = Identities::demo(root).map_err(|error| Failure::operational(anyhow::Error::new(error)))? {
+        if let Some(identities) = Identities::demo(root)
+            .map_err(|error| Failure::operational(anyhow::Error::new(error)))?
+        {
             eprintln!(
                 "aero: warning: using the INSECURE demo key of {} to decrypt secrets (lab use only)",
                 root.display()
@@ -95,7 +99,14 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Renders and (unless `validate` is false) validates `sources`.
-    pub fn run(context: &Context, sources: SourceSet, mode: Mode, validate: bool, decryptor: &AgeDecryptor, allow_encrypted: bool) -> Self {
+    pub fn run(
+        context: &Context,
+        sources: SourceSet,
+        mode: Mode,
+        validate: bool,
+        decryptor: &AgeDecryptor,
+        allow_encrypted: bool,
+    ) -> Self {
         let mut config = RenderConfig::new(mode);
         config.decryptor = Some(decryptor);
         config.allow_encrypted = allow_encrypted && decryptor.identities().is_none();
@@ -112,7 +123,11 @@ impl Pipeline {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "rendered"
         );
-        Self { sources, rendered, diagnostics }
+        Self {
+            sources,
+            rendered,
+            diagnostics,
+        }
     }
 
     /// Whether any diagnostic is an error.
@@ -129,16 +144,33 @@ impl Pipeline {
             .filter(|document| document.is_secret())
             .map(|document| document.source)
             .collect();
+        // Files whose documents did not even load are judged by their text.
+        for (source_id, file) in self.sources.iter() {
+            if may_hold_secrets(&file.text) {
+                secret_files.push(source_id);
+            }
+        }
         secret_files.sort();
         secret_files.dedup();
-        SourceView { sources: &self.sources, secret_files }
+        SourceView {
+            sources: &self.sources,
+            secret_files,
+        }
     }
 
     /// Prints diagnostics of at least `minimum` severity to stderr, for people.
-    pub fn print_diagnostics(&self, context: &Context, diagnostics: &[Diagnostic], minimum: Severity) {
+    pub fn print_diagnostics(
+        &self,
+        context: &Context,
+        diagnostics: &[Diagnostic],
+        minimum: Severity,
+    ) {
         let view = self.view();
         let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
-        let mut sorted: Vec<&Diagnostic> = diagnostics.iter().filter(|diagnostic| diagnostic.severity >= minimum).collect();
+        let mut sorted: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity >= minimum)
+            .collect();
         sorted.sort_by(|left, right| left.sort_key().cmp(&right.sort_key()));
         for diagnostic in sorted {
             eprint!("{}", view.human(diagnostic, &context.redactor, color));
@@ -153,7 +185,12 @@ impl Pipeline {
             .map(|index| {
                 let mut document = self.rendered.document_json(*index);
                 if redact {
-                    document["data"] = redacted_json(&self.rendered, self.rendered.data[index.get()], context, self.rendered.document(*index).is_secret());
+                    document["data"] = redacted_json(
+                        &self.rendered,
+                        self.rendered.data[index.get()],
+                        context,
+                        self.rendered.document(*index).is_secret(),
+                    );
                 }
                 document
             })
@@ -163,14 +200,29 @@ impl Pipeline {
 
 /// JSON of a subtree with secret values replaced: a string that embeds a secret keeps
 /// its other text (`mysql://nova:<redacted:…>@db`), a whole secret becomes its token.
-pub fn redacted_json(rendered: &Rendered, node: NodeId, context: &Context, secret_above: bool) -> serde_json::Value {
+pub fn redacted_json(
+    rendered: &Rendered,
+    node: NodeId,
+    context: &Context,
+    secret_above: bool,
+) -> serde_json::Value {
     let secret = secret_above || rendered.arena.is_secret(node);
     match rendered.arena.value(node) {
-        Value::Seq(items) => serde_json::Value::Array(items.iter().map(|item| redacted_json(rendered, *item, context, secret)).collect()),
+        Value::Seq(items) => serde_json::Value::Array(
+            items
+                .iter()
+                .map(|item| redacted_json(rendered, *item, context, secret))
+                .collect(),
+        ),
         Value::Map(entries) => serde_json::Value::Object(
             entries
                 .iter()
-                .map(|(key, value)| (key.clone(), redacted_json(rendered, *value, context, secret)))
+                .map(|(key, value)| {
+                    (
+                        key.clone(),
+                        redacted_json(rendered, *value, context, secret),
+                    )
+                })
                 .collect(),
         ),
         _ if !secret => rendered.arena.to_json(node),
@@ -188,10 +240,19 @@ pub fn redacted_json(rendered: &Rendered, node: NodeId, context: &Context, secre
 }
 
 /// Prints rendered documents (the `render` contract) or the diagnostics that prevent it.
-pub fn print_render(context: &Context, pipeline: &Pipeline, output: OutputFormat, redact: bool) -> Result<ExitCode, Failure> {
+pub fn print_render(
+    context: &Context,
+    pipeline: &Pipeline,
+    output: OutputFormat,
+    redact: bool,
+) -> Result<ExitCode, Failure> {
     if pipeline.has_errors() {
         pipeline.print_diagnostics(context, &pipeline.diagnostics, Severity::Warning);
-        let errors = pipeline.diagnostics.iter().filter(|diagnostic| diagnostic.severity == Severity::Error).count();
+        let errors = pipeline
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == Severity::Error)
+            .count();
         eprintln!("aero: render failed with {errors} error(s); nothing was printed");
         return Ok(ExitCode::from(INVALID));
     }
@@ -201,21 +262,54 @@ pub fn print_render(context: &Context, pipeline: &Pipeline, output: OutputFormat
     }
     let documents = pipeline.documents_json(context, redact);
     let text = match output {
-        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&serde_json::Value::Array(documents)).unwrap_or_default()),
+        OutputFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&serde_json::Value::Array(documents)).unwrap_or_default()
+        ),
         OutputFormat::Yaml => aero_yaml::documents_to_yaml(&documents),
-        OutputFormat::Table => return Err(Failure::usage(anyhow::anyhow!("render prints documents: use -o yaml or -o json"))),
+        OutputFormat::Table => {
+            return Err(Failure::usage(anyhow::anyhow!(
+                "render prints documents: use -o yaml or -o json"
+            )));
+        }
     };
-    write_stdout(&text).context("cannot write to stdout").map_err(Failure::operational)?;
+    write_stdout(&text)
+        .context("cannot write to stdout")
+        .map_err(Failure::operational)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// `aero render PATH...`.
 pub fn render_command(context: &Context, args: RenderArgs) -> Result<ExitCode, Failure> {
     if args.output == OutputFormat::Table {
-        return Err(Failure::usage(anyhow::anyhow!("render prints documents: use -o yaml or -o json")));
+        return Err(Failure::usage(anyhow::anyhow!(
+            "render prints documents: use -o yaml or -o json"
+        )));
     }
-    let sources = aero_docs::collect::collect_paths(&args.paths).map_err(|error| Failure::from(anyhow::Error::new(error)))?;
+    let sources = aero_docs::collect::collect_paths(&args.paths)
+        .map_err(|error| Failure::from(anyhow::Error::new(error)))?;
     let decryptor = decryptor(&args.keys, &[])?;
-    let pipeline = Pipeline::run(context, sources, mode_of(args.compat), !args.no_validate, &decryptor, false);
+    let pipeline = Pipeline::run(
+        context,
+        sources,
+        mode_of(args.compat),
+        !args.no_validate,
+        &decryptor,
+        false,
+    );
     print_render(context, &pipeline, args.output, args.redact)
+}
+
+/// Whether a file's text suggests a secret document, even one too malformed to load:
+/// its snippets are then never shown.
+pub fn may_hold_secrets(text: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "deckhand/Passphrase",
+        "deckhand/PrivateKey",
+        "deckhand/CertificateKey",
+        "deckhand/CertificateAuthorityKey",
+        "encrypted",
+        "PRIVATE KEY",
+    ];
+    MARKERS.iter().any(|marker| text.contains(marker))
 }

@@ -23,12 +23,18 @@ pub struct Failure {
 impl Failure {
     /// A usage error (exit 2).
     pub fn usage(error: impl Into<anyhow::Error>) -> Self {
-        Self { error: error.into(), code: USAGE }
+        Self {
+            error: error.into(),
+            code: USAGE,
+        }
     }
 
     /// An operational error (exit 3).
     pub fn operational(error: impl Into<anyhow::Error>) -> Self {
-        Self { error: error.into(), code: OPERATIONAL }
+        Self {
+            error: error.into(),
+            code: OPERATIONAL,
+        }
     }
 
     /// Prints the error chain once, scrubbed of secrets, and returns the exit code.
@@ -48,16 +54,22 @@ impl From<anyhow::Error> for Failure {
         // Library errors that mean "you asked for something that does not exist or
         // is malformed" are usage errors; the rest are operational.
         let usage = error.chain().any(|cause| {
-            cause.downcast_ref::<aero_docs::collect::CollectError>().is_some_and(|error| {
-                matches!(
-                    error,
-                    aero_docs::collect::CollectError::SiteNotFound { .. }
-                        | aero_docs::collect::CollectError::BadRepoSpec(_)
-                        | aero_docs::collect::CollectError::PathNotFound(_)
-                        | aero_docs::collect::CollectError::RepoNotFound { .. }
-                )
-            }) || cause.downcast_ref::<clap::Error>().is_some()
+            cause
+                .downcast_ref::<aero_docs::collect::CollectError>()
+                .is_some_and(|error| {
+                    matches!(
+                        error,
+                        aero_docs::collect::CollectError::SiteNotFound { .. }
+                            | aero_docs::collect::CollectError::BadRepoSpec(_)
+                            | aero_docs::collect::CollectError::PathNotFound(_)
+                            | aero_docs::collect::CollectError::RepoNotFound { .. }
+                    )
+                })
+                || cause.downcast_ref::<clap::Error>().is_some()
         });
-        Self { error, code: if usage { USAGE } else { OPERATIONAL } }
+        Self {
+            error,
+            code: if usage { USAGE } else { OPERATIONAL },
+        }
     }
 }

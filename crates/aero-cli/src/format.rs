@@ -18,7 +18,10 @@ pub enum OutputFormat {
 /// Prints `value` as YAML or JSON (pretty) to stdout.
 pub fn print_value(format: OutputFormat, value: &serde_json::Value) -> io::Result<()> {
     let text = match format {
-        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(value).unwrap_or_default()),
+        OutputFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(value).unwrap_or_default()
+        ),
         OutputFormat::Yaml | OutputFormat::Table => aero_yaml::to_yaml_string(value),
     };
     write_stdout(&text)
@@ -27,7 +30,10 @@ pub fn print_value(format: OutputFormat, value: &serde_json::Value) -> io::Resul
 /// Writes to stdout; a closed pipe (`aero ... | head`) is not an error.
 pub fn write_stdout(text: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
@@ -47,19 +53,27 @@ pub struct Table {
 impl Table {
     /// A table with these column names.
     pub fn new(header: &[&str]) -> Self {
-        Self { header: header.iter().map(|name| name.to_string()).collect(), rows: Vec::new() }
+        Self {
+            header: header.iter().map(|name| name.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     /// Adds a row (missing cells are empty). Cells longer than [`MAX_CELL`]
     /// characters are shortened with `…`; `-o json` or `-o yaml` show them whole.
     pub fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells.into_iter().map(|cell| shorten(&cell)).collect());
+        self.rows
+            .push(cells.into_iter().map(|cell| shorten(&cell)).collect());
     }
 
     /// The table as text, columns padded to their widest cell.
     pub fn render(&self) -> String {
         let columns = self.header.len();
-        let mut widths: Vec<usize> = self.header.iter().map(|cell| cell.chars().count()).collect();
+        let mut widths: Vec<usize> = self
+            .header
+            .iter()
+            .map(|cell| cell.chars().count())
+            .collect();
         for row in &self.rows {
             for (index, cell) in row.iter().enumerate().take(columns) {
                 widths[index] = widths[index].max(cell.chars().count());

@@ -54,9 +54,9 @@ enum Command {
     /// Work with the sites of a manifests repository (list, lint, render, validate, explain, diff).
     Site(site::SiteArgs),
     // Talk to one BMC.
-//    Bmc(bmc::BmcArgs),
+    //    Bmc(bmc::BmcArgs),
     // Generate, encrypt, decrypt and check a site secrets.
-//    Secrets(secrets::SecretsArgs),
+    //    Secrets(secrets::SecretsArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,7 +64,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let context = match context::Context::new(cli.state_dir.clone(), cli.verbose) {
@@ -74,8 +78,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => docs::render_command(&context, args),
         Command::Site(args) => site::run(&context, args),
-//X
-//Y
+        //X
+        //Y
     };
     match result {
         Ok(code) => code,
@@ -83,10 +87,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_async(future: impl std::future::Future<Output = anyhow::Result<ExitCode>>) -> Result<ExitCode, Failure> {
+fn run_async(
+    future: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+) -> Result<ExitCode, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|error| Failure::operational(anyhow::Error::new(error).context("cannot start the async runtime")))?;
+        .map_err(|error| {
+            Failure::operational(
+                anyhow::Error::new(error).context("cannot start the async runtime"),
+            )
+        })?;
     runtime.block_on(future).map_err(Failure::from)
 }

@@ -31,7 +31,12 @@ use crate::format::{Table, write_stdout};
 #[derive(Debug, Args)]
 pub struct SecretsArgs {
     /// A manifests repository as NAME=PATH or PATH (repeatable; sites are looked up in all).
-    #[arg(long = "repo", value_name = "NAME=PATH", default_value = "site-manifests", global = true)]
+    #[arg(
+        long = "repo",
+        value_name = "NAME=PATH",
+        default_value = "site-manifests",
+        global = true
+    )]
     repos: Vec<String>,
     /// age identity file to decrypt with (repeatable). Default: $AERO_AGE_IDENTITY (key
     /// text), then $AERO_AGE_IDENTITY_FILE.
@@ -192,14 +197,19 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
                 finish(plan, write.dry_run)
             }
         },
-        SecretsCommand::CheckExpiry { site, within, output } => {
+        SecretsCommand::CheckExpiry {
+            site,
+            within,
+            output,
+        } => {
             let site = load(&repos, &site)?;
             let identities = keys.identities(&site)?;
             let options = ExpiryOptions {
                 within: within.0,
                 ..ExpiryOptions::default()
             };
-            let report = expiry::check_expiry(&site, options, identities.as_ref()).map_err(unwrap_error)?;
+            let report =
+                expiry::check_expiry(&site, options, identities.as_ref()).map_err(unwrap_error)?;
             print_expiry(&report, output)?;
             Ok(if report.expiring().next().is_some() {
                 ExitCode::from(1)
@@ -214,17 +224,21 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
                     site: site.name.clone(),
                 })
             })?;
-            let plan = aero_secrets::crypt::plan_encrypt(&site, &recipients).map_err(unwrap_error)?;
+            let plan =
+                aero_secrets::crypt::plan_encrypt(&site, &recipients).map_err(unwrap_error)?;
             finish(plan, write.dry_run)
         }
         SecretsCommand::Decrypt(write) => {
             let site = load(&repos, &write.site)?;
             let identities = keys.required_identities(&site, "decrypt")?;
-            let plan = aero_secrets::crypt::plan_decrypt(&site, &identities).map_err(unwrap_error)?;
+            let plan =
+                aero_secrets::crypt::plan_decrypt(&site, &identities).map_err(unwrap_error)?;
             let wrote = !plan.is_empty() && !write.dry_run;
             let code = finish(plan, write.dry_run)?;
             if wrote {
-                warn("secrets are now in clear in the working tree: encrypt them again before committing");
+                warn(
+                    "secrets are now in clear in the working tree: encrypt them again before committing",
+                );
             }
             Ok(code)
         }
@@ -236,7 +250,8 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
                     site: site.name.clone(),
                 })
             })?;
-            let plan = aero_secrets::crypt::plan_rekey(&site, &identities, &recipients).map_err(unwrap_error)?;
+            let plan = aero_secrets::crypt::plan_rekey(&site, &identities, &recipients)
+                .map_err(unwrap_error)?;
             finish(plan, write.dry_run)
         }
         SecretsCommand::ImportPegleg { write, paths } => {
@@ -340,7 +355,11 @@ fn finish(plan: ChangePlan, dry_run: bool) -> anyhow::Result<ExitCode> {
     if !plan.items.is_empty() {
         let mut table = Table::new(&["DOCUMENT", "FILE", "ACTION"]);
         for item in &plan.items {
-            table.row(vec![item.document.clone(), item.file.clone(), item.action.to_string()]);
+            table.row(vec![
+                item.document.clone(),
+                item.file.clone(),
+                item.action.to_string(),
+            ]);
         }
         write_stdout(&table.render())?;
     }
@@ -350,7 +369,9 @@ fn finish(plan: ChangePlan, dry_run: bool) -> anyhow::Result<ExitCode> {
     } else if dry_run {
         format!("dry run: would write {files} file(s)")
     } else {
-        plan.apply().map_err(unwrap_error).context("no file was changed")?;
+        plan.apply()
+            .map_err(unwrap_error)
+            .context("no file was changed")?;
         format!("wrote {files} file(s)")
     };
     write_stdout(&format!("{summary}\n"))?;
@@ -390,7 +411,8 @@ fn print_expiry(report: &ExpiryReport, format: ExpiryFormat) -> anyhow::Result<(
             write_stdout(&format!("{}\n", serde_json::to_string_pretty(&value)?))?;
         }
         ExpiryFormat::Table => {
-            let mut table = Table::new(&["DOCUMENT", "SUBJECT", "NOT AFTER", "DAYS LEFT", "STATUS"]);
+            let mut table =
+                Table::new(&["DOCUMENT", "SUBJECT", "NOT AFTER", "DAYS LEFT", "STATUS"]);
             for entry in &report.entries {
                 let status = if entry.days_left < 0 {
                     "EXPIRED"
@@ -427,12 +449,24 @@ mod tests {
     #[test]
     fn flags_parse_in_any_position() {
         let parsed = Harness::try_parse_from([
-            "aero", "encrypt", "lab", "--repo", "m=/tmp/m", "--identity", "a.txt", "--identity", "b.txt", "--dry-run",
+            "aero",
+            "encrypt",
+            "lab",
+            "--repo",
+            "m=/tmp/m",
+            "--identity",
+            "a.txt",
+            "--identity",
+            "b.txt",
+            "--dry-run",
         ])
         .unwrap();
         assert_eq!(parsed.args.repos, ["m=/tmp/m"]);
         assert_eq!(parsed.args.identities.len(), 2);
-        assert!(matches!(parsed.args.command, SecretsCommand::Encrypt(WriteArgs { dry_run: true, .. })));
+        assert!(matches!(
+            parsed.args.command,
+            SecretsCommand::Encrypt(WriteArgs { dry_run: true, .. })
+        ));
         let defaults = Harness::try_parse_from(["aero", "check-expiry", "lab"]).unwrap();
         assert_eq!(defaults.args.repos, ["site-manifests"]);
         assert!(matches!(
@@ -440,11 +474,109 @@ mod tests {
             SecretsCommand::CheckExpiry { within, output: ExpiryFormat::Table, .. }
                 if within == "30d".parse::<Window>().unwrap()
         ));
-        assert!(Harness::try_parse_from(["aero", "check-expiry", "lab", "--within", "3y"]).is_err());
-        let pki = Harness::try_parse_from(["aero", "generate", "pki", "lab", "--days", "90", "--key-algorithm", "rsa2048"]).unwrap();
+        assert!(
+            Harness::try_parse_from(["aero", "check-expiry", "lab", "--within", "3y"]).is_err()
+        );
+        let pki = Harness::try_parse_from([
+            "aero",
+            "generate",
+            "pki",
+            "lab",
+            "--days",
+            "90",
+            "--key-algorithm",
+            "rsa2048",
+        ])
+        .unwrap();
         assert!(matches!(
             pki.args.command,
-            SecretsCommand::Generate { what: GenerateCommand::Pki { days: 90, key_algorithm: KeyAlgorithmArg::Rsa2048, .. } }
+            SecretsCommand::Generate {
+                what: GenerateCommand::Pki {
+                    days: 90,
+                    key_algorithm: KeyAlgorithmArg::Rsa2048,
+                    ..
+                }
+            }
         ));
+    }
+
+    /// A scratch repository with site `lab`, one clear passphrase and a demo identity
+    /// whose public key the site definition lists.
+    fn scratch_repo(name: &str) -> PathBuf {
+        let root =
+            std::env::temp_dir().join(format!("aero-secrets-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let demo = keys::generate_identity(&[keys::DEMO_MARKER]);
+        let write = |relative: &str, text: &str| {
+            let path = root.join(relative);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write(keys::DEMO_IDENTITY_PATH, &demo.file_text);
+        write(
+            "site/lab/site-definition.yaml",
+            &format!(
+                "---\nschema: pegleg/SiteDefinition/v1\nmetadata: {{schema: metadata/Document/v1, name: lab, layeringDefinition: {{abstract: false, layer: site}}, storagePolicy: cleartext}}\ndata:\n  site_type: lab\n  secrets:\n    age_recipients: [{}]\n",
+                demo.public_key
+            ),
+        );
+        write(
+            "site/lab/secrets/passphrases/db.yaml",
+            "---\nschema: deckhand/Passphrase/v1\nmetadata: {schema: metadata/Document/v1, name: db, layeringDefinition: {abstract: false, layer: site}, storagePolicy: encrypted}\ndata: cli-Secret-Value-123\n",
+        );
+        root
+    }
+
+    fn run_args(root: &std::path::Path, args: &[&str]) -> anyhow::Result<ExitCode> {
+        let repo = format!("m={}", root.display());
+        let mut all = vec!["aero"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--repo", &repo]);
+        run(Harness::try_parse_from(all)?.args)
+    }
+
+    #[test]
+    fn encrypt_then_decrypt_with_the_demo_identity() {
+        let root = scratch_repo("roundtrip");
+        let file = root.join("site/lab/secrets/passphrases/db.yaml");
+        assert_eq!(
+            run_args(&root, &["encrypt", "lab", "--dry-run"]).unwrap(),
+            ExitCode::SUCCESS
+        );
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains("cli-Secret-Value-123")
+        );
+        assert_eq!(
+            run_args(&root, &["encrypt", "lab"]).unwrap(),
+            ExitCode::SUCCESS
+        );
+        let encrypted = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            !encrypted.contains("cli-Secret-Value-123")
+                && encrypted.contains("BEGIN AGE ENCRYPTED FILE")
+        );
+        assert_eq!(
+            run_args(&root, &["decrypt", "lab"]).unwrap(),
+            ExitCode::SUCCESS
+        );
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains("cli-Secret-Value-123")
+        );
+        assert_eq!(
+            run_args(&root, &["check-expiry", "lab", "-o", "json"]).unwrap(),
+            ExitCode::SUCCESS
+        );
+        let error = run_args(&root, &["encrypt", "nosuch"]).unwrap_err();
+        assert!(
+            error
+                .downcast_ref::<aero_docs::collect::CollectError>()
+                .is_some(),
+            "{error:#}"
+        );
+        let _ = std::fs::remove_dir_all(&root);
     }
 }

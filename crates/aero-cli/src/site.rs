@@ -4,19 +4,19 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use aero_docs::collect::{collect_site, list_sites, RepoSpec};
+use aero_docs::collect::{RepoSpec, collect_site, list_sites};
 use aero_docs::diagnostic::Severity;
 use aero_docs::diff::{FieldChange, FieldValue};
 use aero_docs::explain::How;
 use aero_docs::lint::LintConfig;
 use aero_docs::path::DocPath;
-use anyhow::{anyhow, Context as _};
+use anyhow::{Context as _, anyhow};
 use clap::{Args, Subcommand};
 
 use crate::context::Context;
-use crate::docs::{decryptor, mode_of, print_render, Compat, KeyArgs, Pipeline};
+use crate::docs::{Compat, KeyArgs, Pipeline, decryptor, mode_of, print_render};
 use crate::exit::{Failure, INVALID};
-use crate::format::{print_value, write_stdout, OutputFormat, Table};
+use crate::format::{OutputFormat, Table, print_value, write_stdout};
 
 /// Arguments of `aero site`.
 #[derive(Debug, Args)]
@@ -136,11 +136,16 @@ enum SiteCommand {
 
 fn repos(specs: &[String]) -> Result<Vec<RepoSpec>, Failure> {
     if specs.is_empty() {
-        return Ok(vec![RepoSpec { name: "site-manifests".into(), path: PathBuf::from("site-manifests") }]);
+        return Ok(vec![RepoSpec {
+            name: "site-manifests".into(),
+            path: PathBuf::from("site-manifests"),
+        }]);
     }
     specs
         .iter()
-        .map(|spec| RepoSpec::parse(spec).map_err(|error| Failure::usage(anyhow::Error::new(error))))
+        .map(|spec| {
+            RepoSpec::parse(spec).map_err(|error| Failure::usage(anyhow::Error::new(error)))
+        })
         .collect()
 }
 
@@ -157,57 +162,126 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
     let repos = repos(&args.repos)?;
     match args.command {
         SiteCommand::List { output } => list(&repos, output),
-        SiteCommand::Lint { site, exclude, warn, compat, output, keys } => {
+        SiteCommand::Lint {
+            site,
+            exclude,
+            warn,
+            compat,
+            output,
+            keys,
+        } => {
             let collected = collect(&repos, &site)?;
             let decryptor = decryptor(&keys, &roots(&repos))?;
-            let pipeline = Pipeline::run(context, collected.sources, mode_of(compat), true, &decryptor, true);
-            let config = LintConfig { exclude, warn, check_encryption: true };
-            let validation: Vec<_> = pipeline.diagnostics[pipeline.rendered.diagnostics.len()..].to_vec();
-            let findings = aero_docs::lint::lint(&pipeline.sources, &pipeline.rendered, &validation, &config);
-            let errors = findings.iter().filter(|finding| finding.severity == Severity::Error).count();
+            let pipeline = Pipeline::run(
+                context,
+                collected.sources,
+                mode_of(compat),
+                true,
+                &decryptor,
+                true,
+            );
+            let config = LintConfig {
+                exclude,
+                warn,
+                check_encryption: true,
+            };
+            let validation: Vec<_> =
+                pipeline.diagnostics[pipeline.rendered.diagnostics.len()..].to_vec();
+            let findings =
+                aero_docs::lint::lint(&pipeline.sources, &pipeline.rendered, &validation, &config);
+            let errors = findings
+                .iter()
+                .filter(|finding| finding.severity == Severity::Error)
+                .count();
             match output {
                 OutputFormat::Table => {
                     pipeline.print_diagnostics(context, &findings, Severity::Note);
-                    let warnings = findings.iter().filter(|finding| finding.severity == Severity::Warning).count();
+                    let warnings = findings
+                        .iter()
+                        .filter(|finding| finding.severity == Severity::Warning)
+                        .count();
                     eprintln!("site {site}: {errors} error(s), {warnings} warning(s)");
                 }
                 format => {
                     let view = pipeline.view();
-                    let items: Vec<_> = findings.iter().map(|finding| view.json(finding, &context.redactor)).collect();
+                    let items: Vec<_> = findings
+                        .iter()
+                        .map(|finding| view.json(finding, &context.redactor))
+                        .collect();
                     print_value(format, &serde_json::Value::Array(items)).map_err(io_failure)?;
                 }
             }
-            Ok(if errors > 0 { ExitCode::from(INVALID) } else { ExitCode::SUCCESS })
+            Ok(if errors > 0 {
+                ExitCode::from(INVALID)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
-        SiteCommand::Render { site, no_validate, compat, compat_report, redact, output, keys } => {
+        SiteCommand::Render {
+            site,
+            no_validate,
+            compat,
+            compat_report,
+            redact,
+            output,
+            keys,
+        } => {
             let collected = collect(&repos, &site)?;
             let decryptor = decryptor(&keys, &roots(&repos))?;
             if compat_report {
                 return print_compat_report(context, collected.sources, &decryptor, output);
             }
             if output == OutputFormat::Table {
-                return Err(Failure::usage(anyhow!("render prints documents: use -o yaml or -o json")));
+                return Err(Failure::usage(anyhow!(
+                    "render prints documents: use -o yaml or -o json"
+                )));
             }
-            let pipeline = Pipeline::run(context, collected.sources, mode_of(compat), !no_validate, &decryptor, false);
+            let pipeline = Pipeline::run(
+                context,
+                collected.sources,
+                mode_of(compat),
+                !no_validate,
+                &decryptor,
+                false,
+            );
             print_render(context, &pipeline, output, redact)
         }
-        SiteCommand::Validate { site, compat, output, keys } => {
+        SiteCommand::Validate {
+            site,
+            compat,
+            output,
+            keys,
+        } => {
             let collected = collect(&repos, &site)?;
             let decryptor = decryptor(&keys, &roots(&repos))?;
-            let pipeline = Pipeline::run(context, collected.sources, mode_of(compat), true, &decryptor, false);
+            let pipeline = Pipeline::run(
+                context,
+                collected.sources,
+                mode_of(compat),
+                true,
+                &decryptor,
+                false,
+            );
             let valid = !pipeline.has_errors();
             let revision = valid.then(|| aero_docs::revision::revision_id(&pipeline.rendered));
             match output {
                 OutputFormat::Table => {
                     pipeline.print_diagnostics(context, &pipeline.diagnostics, Severity::Warning);
                     match &revision {
-                        Some(revision) => println!("site {site}: {} documents valid\nrevision {revision}", pipeline.rendered.output.len()),
+                        Some(revision) => println!(
+                            "site {site}: {} documents valid\nrevision {revision}",
+                            pipeline.rendered.output.len()
+                        ),
                         None => eprintln!("site {site}: invalid"),
                     }
                 }
                 format => {
                     let view = pipeline.view();
-                    let diagnostics: Vec<_> = pipeline.diagnostics.iter().map(|diagnostic| view.json(diagnostic, &context.redactor)).collect();
+                    let diagnostics: Vec<_> = pipeline
+                        .diagnostics
+                        .iter()
+                        .map(|diagnostic| view.json(diagnostic, &context.redactor))
+                        .collect();
                     print_value(
                         format,
                         &serde_json::json!({
@@ -221,17 +295,53 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
                     .map_err(io_failure)?;
                 }
             }
-            Ok(if valid { ExitCode::SUCCESS } else { ExitCode::from(INVALID) })
+            Ok(if valid {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(INVALID)
+            })
         }
-        SiteCommand::Explain { site, document, path, compat, output, keys } => {
+        SiteCommand::Explain {
+            site,
+            document,
+            path,
+            compat,
+            output,
+            keys,
+        } => {
             let collected = collect(&repos, &site)?;
             let decryptor = decryptor(&keys, &roots(&repos))?;
-            let pipeline = Pipeline::run(context, collected.sources, mode_of(compat), false, &decryptor, true);
+            let pipeline = Pipeline::run(
+                context,
+                collected.sources,
+                mode_of(compat),
+                false,
+                &decryptor,
+                true,
+            );
             explain(context, &pipeline, &document, path.as_deref(), output)
         }
-        SiteCommand::Diff { site, from, to, ref_repo, compat, exit_code, output, keys } => {
-            diff(context, &repos, &site, &from, to.as_deref(), ref_repo.as_deref(), compat, exit_code, output, &keys)
-        }
+        SiteCommand::Diff {
+            site,
+            from,
+            to,
+            ref_repo,
+            compat,
+            exit_code,
+            output,
+            keys,
+        } => diff(
+            context,
+            &repos,
+            &site,
+            &from,
+            to.as_deref(),
+            ref_repo.as_deref(),
+            compat,
+            exit_code,
+            output,
+            &keys,
+        ),
     }
 }
 
@@ -275,30 +385,48 @@ fn list(repos: &[RepoSpec], output: OutputFormat) -> Result<ExitCode, Failure> {
 /// Splits `ns/Kind/vN/name` (or `ns/Kind/name`) into schema and name.
 fn parse_document_ref(text: &str) -> Result<(String, String), Failure> {
     let parts: Vec<&str> = text.split('/').collect();
-    if parts.len() >= 4 && parts[2].starts_with('v') && parts[2][1..].chars().all(|c| c.is_ascii_digit() || c == '.') {
+    if parts.len() >= 4
+        && parts[2].starts_with('v')
+        && parts[2][1..]
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.')
+    {
         return Ok((parts[..3].join("/"), parts[3..].join("/")));
     }
     if parts.len() >= 3 {
         return Ok((parts[..2].join("/"), parts[2..].join("/")));
     }
-    Err(Failure::usage(anyhow!("document `{text}`: expected SCHEMA/NAME such as armada/Chart/v2/keystone")))
+    Err(Failure::usage(anyhow!(
+        "document `{text}`: expected SCHEMA/NAME such as armada/Chart/v2/keystone"
+    )))
 }
 
-fn explain(context: &Context, pipeline: &Pipeline, document: &str, path: Option<&str>, output: OutputFormat) -> Result<ExitCode, Failure> {
+fn explain(
+    context: &Context,
+    pipeline: &Pipeline,
+    document: &str,
+    path: Option<&str>,
+    output: OutputFormat,
+) -> Result<ExitCode, Failure> {
     let rendered = &pipeline.rendered;
     if rendered.output.is_empty() && pipeline.has_errors() {
         pipeline.print_diagnostics(context, &pipeline.diagnostics, Severity::Error);
         return Ok(ExitCode::from(INVALID));
     }
     let (schema, name) = parse_document_ref(document)?;
-    let index = aero_docs::explain::find_document(rendered, &schema, &name).map_err(|error| Failure::usage(anyhow::Error::new(error)))?;
+    let index = aero_docs::explain::find_document(rendered, &schema, &name)
+        .map_err(|error| Failure::usage(anyhow::Error::new(error)))?;
     let path = match path {
-        Some(text) => DocPath::parse(text).map_err(|error| Failure::usage(anyhow::Error::new(error)))?,
+        Some(text) => {
+            DocPath::parse(text).map_err(|error| Failure::usage(anyhow::Error::new(error)))?
+        }
         None => DocPath::root(),
     };
-    let leaves = aero_docs::explain::explain(rendered, index, &path).map_err(|error| Failure::usage(anyhow::Error::new(error)))?;
+    let leaves = aero_docs::explain::explain(rendered, index, &path)
+        .map_err(|error| Failure::usage(anyhow::Error::new(error)))?;
     let view = pipeline.view();
-    let describe = |document: aero_docs::document::DocIndex| rendered.document(document).doc_ref().to_string();
+    let describe =
+        |document: aero_docs::document::DocIndex| rendered.document(document).doc_ref().to_string();
     let rows: Vec<serde_json::Value> = leaves
         .iter()
         .map(|leaf| {
@@ -306,7 +434,11 @@ fn explain(context: &Context, pipeline: &Pipeline, document: &str, path: Option<
                 match &leaf.value {
                     serde_json::Value::String(text) => {
                         let scrubbed = context.redactor.scrub(text);
-                        serde_json::Value::String(if scrubbed == *text { context.redactor.token(text) } else { scrubbed })
+                        serde_json::Value::String(if scrubbed == *text {
+                            context.redactor.token(text)
+                        } else {
+                            scrubbed
+                        })
                     }
                     other => serde_json::Value::String(context.redactor.token(&other.to_string())),
                 }
@@ -316,9 +448,22 @@ fn explain(context: &Context, pipeline: &Pipeline, document: &str, path: Option<
             let (how, via) = match &leaf.how {
                 How::Own => ("own", None),
                 How::Parent { from } => ("parent", Some(describe(*from))),
-                How::Substitution { by, substitution, source, pattern } => (
-                    if *pattern { "substitution (pattern)" } else { "substitution" },
-                    Some(format!("{} substitutions[{substitution}] from {}", describe(*by), describe(*source))),
+                How::Substitution {
+                    by,
+                    substitution,
+                    source,
+                    pattern,
+                } => (
+                    if *pattern {
+                        "substitution (pattern)"
+                    } else {
+                        "substitution"
+                    },
+                    Some(format!(
+                        "{} substitutions[{substitution}] from {}",
+                        describe(*by),
+                        describe(*source)
+                    )),
                 ),
                 How::Created => ("created", None),
             };
@@ -341,7 +486,11 @@ fn explain(context: &Context, pipeline: &Pipeline, document: &str, path: Option<
                     serde_json::Value::String(text) => text.clone(),
                     other => other.to_string(),
                 };
-                let set_by = row["via"].as_str().or(row["written_by"].as_str()).unwrap_or("").to_string();
+                let set_by = row["via"]
+                    .as_str()
+                    .or(row["written_by"].as_str())
+                    .unwrap_or("")
+                    .to_string();
                 table.row(vec![
                     row["path"].as_str().unwrap_or("").to_string(),
                     value,
@@ -357,9 +506,28 @@ fn explain(context: &Context, pipeline: &Pipeline, document: &str, path: Option<
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_compat_report(context: &Context, sources: aero_docs::source::SourceSet, decryptor: &aero_secrets::decryptor::AgeDecryptor, output: OutputFormat) -> Result<ExitCode, Failure> {
-    let aerostat = Pipeline::run(context, sources.clone(), aero_docs::render::Mode::Aerostat, false, decryptor, true);
-    let deckhand = Pipeline::run(context, sources, aero_docs::render::Mode::Deckhand, false, decryptor, true);
+fn print_compat_report(
+    context: &Context,
+    sources: aero_docs::source::SourceSet,
+    decryptor: &aero_secrets::decryptor::AgeDecryptor,
+    output: OutputFormat,
+) -> Result<ExitCode, Failure> {
+    let aerostat = Pipeline::run(
+        context,
+        sources.clone(),
+        aero_docs::render::Mode::Aerostat,
+        false,
+        decryptor,
+        true,
+    );
+    let deckhand = Pipeline::run(
+        context,
+        sources,
+        aero_docs::render::Mode::Deckhand,
+        false,
+        decryptor,
+        true,
+    );
     for (label, pipeline) in [("aerostat", &aerostat), ("deckhand", &deckhand)] {
         if pipeline.has_errors() {
             eprintln!("aero: the {label} render has errors:");
@@ -368,10 +536,14 @@ fn print_compat_report(context: &Context, sources: aero_docs::source::SourceSet,
     }
     let report = aero_docs::compat::compat_report(&aerostat.rendered, &deckhand.rendered);
     let view = aerostat.view();
-    let shown = |leaf: &Option<aero_docs::explain::Leaf>, rendered: &aero_docs::render::Rendered| -> serde_json::Value {
+    let shown = |leaf: &Option<aero_docs::explain::Leaf>,
+                 rendered: &aero_docs::render::Rendered|
+     -> serde_json::Value {
         match leaf {
             None => serde_json::Value::Null,
-            Some(leaf) if leaf.secret => serde_json::Value::String(context.redactor.token(&leaf.value.to_string())),
+            Some(leaf) if leaf.secret => {
+                serde_json::Value::String(context.redactor.token(&leaf.value.to_string()))
+            }
             Some(leaf) => {
                 let _ = rendered;
                 leaf.value.clone()
@@ -398,16 +570,27 @@ fn print_compat_report(context: &Context, sources: aero_docs::source::SourceSet,
     match output {
         OutputFormat::Table => {
             if items.is_empty() {
-                println!("no differences: the site renders to the same data in Aerostat's and Deckhand's modes");
+                println!(
+                    "no differences: the site renders to the same data in Aerostat's and Deckhand's modes"
+                );
             } else {
-                let mut table = Table::new(&["DOCUMENT", "PATH", "AEROSTAT", "DECKHAND", "CAUSE", "LOCATION"]);
+                let mut table = Table::new(&[
+                    "DOCUMENT", "PATH", "AEROSTAT", "DECKHAND", "CAUSE", "LOCATION",
+                ]);
                 for item in &items {
                     let cell = |key: &str| match &item[key] {
                         serde_json::Value::Null => "-".to_string(),
                         serde_json::Value::String(text) => text.clone(),
                         other => other.to_string(),
                     };
-                    table.row(vec![cell("document"), cell("path"), cell("aerostat"), cell("deckhand"), cell("cause"), cell("location")]);
+                    table.row(vec![
+                        cell("document"),
+                        cell("path"),
+                        cell("aerostat"),
+                        cell("deckhand"),
+                        cell("cause"),
+                        cell("location"),
+                    ]);
                 }
                 write_stdout(&context.redactor.scrub(&table.render())).map_err(io_failure)?;
             }
@@ -415,7 +598,11 @@ fn print_compat_report(context: &Context, sources: aero_docs::source::SourceSet,
         format => print_value(format, &serde_json::Value::Array(items)).map_err(io_failure)?,
     }
     let failed = aerostat.has_errors() || deckhand.has_errors();
-    Ok(if failed { ExitCode::from(INVALID) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(INVALID)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// A checkout of a git revision (or a folder) standing in for one repository.
@@ -427,14 +614,19 @@ struct RefTree {
 fn materialise(repo: &RepoSpec, reference: &str) -> Result<RefTree, Failure> {
     let as_folder = Path::new(reference);
     if as_folder.is_dir() {
-        return Ok(RefTree { path: as_folder.to_path_buf(), _temp: None });
+        return Ok(RefTree {
+            path: as_folder.to_path_buf(),
+            _temp: None,
+        });
     }
     let git = |args: &[&str], cwd: &Path| -> Result<Vec<u8>, Failure> {
         let output = std::process::Command::new("git")
             .args(args)
             .current_dir(cwd)
             .output()
-            .map_err(|error| Failure::operational(anyhow::Error::new(error).context("cannot run git")))?;
+            .map_err(|error| {
+                Failure::operational(anyhow::Error::new(error).context("cannot run git"))
+            })?;
         if !output.status.success() {
             return Err(Failure::usage(anyhow!(
                 "`{reference}` is neither a folder nor a git revision of {}: git {}: {}",
@@ -445,10 +637,24 @@ fn materialise(repo: &RepoSpec, reference: &str) -> Result<RefTree, Failure> {
         }
         Ok(output.stdout)
     };
-    let top = String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"], &repo.path)?).trim().to_string();
-    let prefix = String::from_utf8_lossy(&git(&["rev-parse", "--show-prefix"], &repo.path)?).trim().to_string();
-    git(&["rev-parse", "--verify", "--quiet", &format!("{reference}^{{commit}}")], &repo.path)?;
-    let temp = tempfile::tempdir().context("cannot create a temporary folder").map_err(Failure::operational)?;
+    let top = String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"], &repo.path)?)
+        .trim()
+        .to_string();
+    let prefix = String::from_utf8_lossy(&git(&["rev-parse", "--show-prefix"], &repo.path)?)
+        .trim()
+        .to_string();
+    git(
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ],
+        &repo.path,
+    )?;
+    let temp = tempfile::tempdir()
+        .context("cannot create a temporary folder")
+        .map_err(Failure::operational)?;
     let mut archive_args = vec!["archive", "--format=tar", reference];
     if !prefix.is_empty() {
         archive_args.push(prefix.as_str());
@@ -463,13 +669,24 @@ fn materialise(repo: &RepoSpec, reference: &str) -> Result<RefTree, Failure> {
         .map_err(Failure::operational)?;
     if let Some(mut stdin) = child.stdin.take() {
         use std::io::Write;
-        stdin.write_all(&tar).context("cannot feed tar").map_err(Failure::operational)?;
+        stdin
+            .write_all(&tar)
+            .context("cannot feed tar")
+            .map_err(Failure::operational)?;
     }
-    let status = child.wait().context("tar failed").map_err(Failure::operational)?;
+    let status = child
+        .wait()
+        .context("tar failed")
+        .map_err(Failure::operational)?;
     if !status.success() {
-        return Err(Failure::operational(anyhow!("tar could not extract the archive of {reference}")));
+        return Err(Failure::operational(anyhow!(
+            "tar could not extract the archive of {reference}"
+        )));
     }
-    Ok(RefTree { path: temp.path().join(prefix.trim_end_matches('/')), _temp: Some(temp) })
+    Ok(RefTree {
+        path: temp.path().join(prefix.trim_end_matches('/')),
+        _temp: Some(temp),
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -489,7 +706,9 @@ fn diff(
     let target_name = match ref_repo {
         Some(name) => {
             if !repos.iter().any(|repo| repo.name == name) {
-                return Err(Failure::usage(anyhow!("--ref-repo {name}: no repository of that name (see --repo)")));
+                return Err(Failure::usage(anyhow!(
+                    "--ref-repo {name}: no repository of that name (see --repo)"
+                )));
             }
             name.to_string()
         }
@@ -500,13 +719,26 @@ fn diff(
         let mut side_repos = repos.to_vec();
         let mut tree = None;
         if let Some(reference) = reference {
-            let repo = side_repos.iter_mut().find(|repo| repo.name == target_name).ok_or_else(|| Failure::usage(anyhow!("no repository {target_name}")))?;
+            let repo = side_repos
+                .iter_mut()
+                .find(|repo| repo.name == target_name)
+                .ok_or_else(|| Failure::usage(anyhow!("no repository {target_name}")))?;
             let materialised = materialise(repo, reference)?;
             repo.path = materialised.path.clone();
             tree = Some(materialised);
         }
         let collected = collect(&side_repos, site)?;
-        Ok((Pipeline::run(context, collected.sources, mode_of(compat), false, &decryptor, true), tree))
+        Ok((
+            Pipeline::run(
+                context,
+                collected.sources,
+                mode_of(compat),
+                false,
+                &decryptor,
+                true,
+            ),
+            tree,
+        ))
     };
     let (before, _before_tree) = side(Some(from))?;
     let (after, _after_tree) = side(to)?;
@@ -569,16 +801,30 @@ fn diff(
                 text.push_str(&format!("- {}/{}\n", document.schema, document.name));
             }
             for document in &result.changed {
-                text.push_str(&format!("~ {}/{}{}\n", document.schema, document.name, if document.secret { " (secret)" } else { "" }));
+                text.push_str(&format!(
+                    "~ {}/{}{}\n",
+                    document.schema,
+                    document.name,
+                    if document.secret { " (secret)" } else { "" }
+                ));
                 for change in changes_json(&document.changes) {
                     let shown = |key: &str| match &change[key] {
                         serde_json::Value::String(text) => text.clone(),
                         other => other.to_string(),
                     };
                     match change["change"].as_str() {
-                        Some("added") => text.push_str(&format!("    + {}: {}\n", shown("path"), shown("value"))),
-                        Some("removed") => text.push_str(&format!("    - {}: {}\n", shown("path"), shown("value"))),
-                        _ => text.push_str(&format!("    ~ {}: {} -> {}\n", shown("path"), shown("before"), shown("after"))),
+                        Some("added") => {
+                            text.push_str(&format!("    + {}: {}\n", shown("path"), shown("value")))
+                        }
+                        Some("removed") => {
+                            text.push_str(&format!("    - {}: {}\n", shown("path"), shown("value")))
+                        }
+                        _ => text.push_str(&format!(
+                            "    ~ {}: {} -> {}\n",
+                            shown("path"),
+                            shown("before"),
+                            shown("after")
+                        )),
                     }
                 }
             }
@@ -586,9 +832,14 @@ fn diff(
         }
         format => {
             let text = serde_json::to_string(&summary).unwrap_or_default();
-            let scrubbed: serde_json::Value = serde_json::from_str(&context.redactor.scrub(&text)).unwrap_or(summary);
+            let scrubbed: serde_json::Value =
+                serde_json::from_str(&context.redactor.scrub(&text)).unwrap_or(summary);
             print_value(format, &scrubbed).map_err(io_failure)?;
         }
     }
-    Ok(if exit_code && !result.is_empty() { ExitCode::from(INVALID) } else { ExitCode::SUCCESS })
+    Ok(if exit_code && !result.is_empty() {
+        ExitCode::from(INVALID)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
 }
 
 /// Runs `aero` in `cwd` with a private state directory.
@@ -35,9 +38,20 @@ fn site_list_shows_both_example_sites() {
     let (output, _state) = aero(&["site", "list", "-o", "json"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let sites: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let names: Vec<&str> = sites.as_array().unwrap().iter().map(|site| site["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = sites
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|site| site["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["edge-fra1", "edge-lon1"]);
-    assert!(sites.as_array().unwrap().iter().all(|site| site["site_type"] == "edge"));
+    assert!(
+        sites
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|site| site["site_type"] == "edge")
+    );
 }
 
 #[test]
@@ -47,11 +61,22 @@ fn validate_prints_a_stable_revision() {
     let first: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     assert_eq!(first["valid"], true);
     let revision = first["revision"].as_str().unwrap().to_string();
-    assert!(revision.starts_with("sha256:") && revision.len() == 71, "{revision}");
-    let second = aero_in(&workspace(), state.path(), &["site", "validate", "edge-lon1", "-o", "json"]);
+    assert!(
+        revision.starts_with("sha256:") && revision.len() == 71,
+        "{revision}"
+    );
+    let second = aero_in(
+        &workspace(),
+        state.path(),
+        &["site", "validate", "edge-lon1", "-o", "json"],
+    );
     let second: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
     assert_eq!(second["revision"], revision);
-    let other = aero_in(&workspace(), state.path(), &["site", "validate", "edge-fra1", "-o", "json"]);
+    let other = aero_in(
+        &workspace(),
+        state.path(),
+        &["site", "validate", "edge-fra1", "-o", "json"],
+    );
     let other: serde_json::Value = serde_json::from_slice(&other.stdout).unwrap();
     assert_ne!(other["revision"], revision);
 }
@@ -104,12 +129,27 @@ data: {value: yes}
     let output = aero_in(dir.path(), state.path(), &["render", "a", "-o", "json"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let documents: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let order: Vec<&str> = documents.as_array().unwrap().iter().map(|document| document["schema"].as_str().unwrap()).collect();
-    assert_eq!(order, ["deckhand/LayeringPolicy/v1", "example/A/v1", "example/B/v1"]);
+    let order: Vec<&str> = documents
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|document| document["schema"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        order,
+        ["deckhand/LayeringPolicy/v1", "example/A/v1", "example/B/v1"]
+    );
     assert_eq!(documents[1]["data"]["value"], "yes", "YAML 1.2 by default");
-    let output = aero_in(dir.path(), state.path(), &["render", "a", "-o", "json", "--compat", "deckhand"]);
+    let output = aero_in(
+        dir.path(),
+        state.path(),
+        &["render", "a", "-o", "json", "--compat", "deckhand"],
+    );
     let documents: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(documents[1]["data"]["value"], true, "YAML 1.1 in Deckhand mode");
+    assert_eq!(
+        documents[1]["data"]["value"], true,
+        "YAML 1.1 in Deckhand mode"
+    );
 
     write(
         dir.path(),
@@ -139,7 +179,11 @@ data: {}
 #[test]
 fn lint_reports_located_json_diagnostics_and_honours_exclude_and_warn() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "m/site/s1/site-definition.yaml", "---\nschema: pegleg/SiteDefinition/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: s1\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  site_type: t\n");
+    write(
+        dir.path(),
+        "m/site/s1/site-definition.yaml",
+        "---\nschema: pegleg/SiteDefinition/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: s1\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  site_type: t\n",
+    );
     write(dir.path(), "m/global/policy.yaml", POLICY);
     write(
         dir.path(),
@@ -147,14 +191,28 @@ fn lint_reports_located_json_diagnostics_and_honours_exclude_and_warn() {
         "schema: deckhand/Passphrase/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: pw\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: global}\ndata: not-so-secret-value\n",
     );
     let state = tempfile::tempdir().unwrap();
-    let output = aero_in(dir.path(), state.path(), &["site", "--repo", "m", "lint", "s1", "-o", "json"]);
+    let output = aero_in(
+        dir.path(),
+        state.path(),
+        &["site", "--repo", "m", "lint", "s1", "-o", "json"],
+    );
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let mut codes: Vec<&str> = findings.as_array().unwrap().iter().map(|finding| finding["code"].as_str().unwrap()).collect();
+    let mut codes: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["code"].as_str().unwrap())
+        .collect();
     codes.sort();
     codes.dedup();
     assert_eq!(codes, ["P001", "P006", "P008", "P009"]);
-    let p008 = findings.as_array().unwrap().iter().find(|finding| finding["code"] == "P008").unwrap();
+    let p008 = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["code"] == "P008")
+        .unwrap();
     assert_eq!(p008["location"]["file"], "m/site/s1/pass.yaml");
     assert_eq!(p008["location"]["line"], 1);
     assert_eq!(p008["document"]["name"], "pw");
@@ -163,7 +221,10 @@ fn lint_reports_located_json_diagnostics_and_honours_exclude_and_warn() {
     let output = aero_in(
         dir.path(),
         state.path(),
-        &["site", "--repo", "m", "lint", "s1", "-o", "json", "-x", "P001", "-x", "P006", "-x", "P008", "-x", "A005", "-w", "P009"],
+        &[
+            "site", "--repo", "m", "lint", "s1", "-o", "json", "-x", "P001", "-x", "P006", "-x",
+            "P008", "-x", "A005", "-w", "P009",
+        ],
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
     let findings: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -173,35 +234,76 @@ fn lint_reports_located_json_diagnostics_and_honours_exclude_and_warn() {
 
 #[test]
 fn explain_names_the_document_and_line_behind_each_value() {
-    let (output, _state) = aero(&["site", "explain", "edge-lon1", "armada/Chart/v2/nova", ".values.conf.nova", "-o", "json"]);
+    let (output, _state) = aero(&[
+        "site",
+        "explain",
+        "edge-lon1",
+        "armada/Chart/v2/nova",
+        ".values.conf.nova",
+        "-o",
+        "json",
+    ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let leaves: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let leaves = leaves.as_array().unwrap();
-    let hows: std::collections::BTreeSet<&str> = leaves.iter().map(|leaf| leaf["how"].as_str().unwrap()).collect();
-    assert!(hows.contains("own") && hows.contains("parent") && hows.contains("substitution (pattern)"), "{hows:?}");
+    let hows: std::collections::BTreeSet<&str> = leaves
+        .iter()
+        .map(|leaf| leaf["how"].as_str().unwrap())
+        .collect();
+    assert!(
+        hows.contains("own") && hows.contains("parent") && hows.contains("substitution (pattern)"),
+        "{hows:?}"
+    );
     for leaf in leaves {
         let location = leaf["location"].as_str().unwrap();
-        assert!(location.starts_with("site-manifests/") && location.split(':').count() == 3, "{location}");
+        assert!(
+            location.starts_with("site-manifests/") && location.split(':').count() == 3,
+            "{location}"
+        );
     }
-    let connection = leaves.iter().find(|leaf| leaf["path"] == ".values.conf.nova.database.connection").unwrap();
+    let connection = leaves
+        .iter()
+        .find(|leaf| leaf["path"] == ".values.conf.nova.database.connection")
+        .unwrap();
     assert_eq!(connection["secret"], true);
-    assert!(connection["value"].as_str().unwrap().contains("<redacted:"), "{connection}");
+    assert!(
+        connection["value"].as_str().unwrap().contains("<redacted:"),
+        "{connection}"
+    );
     let (output, _state) = aero(&["site", "explain", "edge-lon1", "armada/Chart/v2/nvoa"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("did you mean armada/Chart/v2/nova"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("did you mean armada/Chart/v2/nova"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]
 fn compat_report_of_the_example_site_is_empty() {
-    let (output, _state) = aero(&["site", "render", "edge-fra1", "--compat-report", "-o", "json"]);
+    let (output, _state) = aero(&[
+        "site",
+        "render",
+        "edge-fra1",
+        "--compat-report",
+        "-o",
+        "json",
+    ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap(), serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap(),
+        serde_json::json!([])
+    );
 }
 
 #[test]
 fn compat_report_lists_quirk_differences_with_provenance() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "m/site/s1/site-definition.yaml", "---\nschema: pegleg/SiteDefinition/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: s1\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  site_type: t\n");
+    write(
+        dir.path(),
+        "m/site/s1/site-definition.yaml",
+        "---\nschema: pegleg/SiteDefinition/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: s1\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  site_type: t\n",
+    );
     write(dir.path(), "m/global/policy.yaml", POLICY);
     write(
         dir.path(),
@@ -209,7 +311,20 @@ fn compat_report_lists_quirk_differences_with_provenance() {
         "---\nschema: example/App/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: app\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  enabled: on\n",
     );
     let state = tempfile::tempdir().unwrap();
-    let output = aero_in(dir.path(), state.path(), &["site", "--repo", "m", "render", "s1", "--compat-report", "-o", "json"]);
+    let output = aero_in(
+        dir.path(),
+        state.path(),
+        &[
+            "site",
+            "--repo",
+            "m",
+            "render",
+            "s1",
+            "--compat-report",
+            "-o",
+            "json",
+        ],
+    );
     assert!(output.status.success(), "{}", text(&output.stderr));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report.as_array().unwrap().len(), 1, "{report}");
@@ -257,17 +372,67 @@ fn diff_against_a_git_revision_shows_field_changes_and_hides_secrets() {
     let original = std::fs::read_to_string(&chart).unwrap();
     std::fs::write(&chart, original.replacen("osapi: 2", "osapi: 3", 1)).unwrap();
     let state = tempfile::tempdir().unwrap();
-    let before = aero_in(dir.path(), state.path(), &["site", "--repo", "manifests", "diff", "edge-lon1", "--from", "HEAD", "-o", "json", "--exit-code"]);
-    let summary: serde_json::Value = serde_json::from_slice(&before.stdout).unwrap_or_else(|_| panic!("{}", text(&before.stderr)));
-    assert_eq!(before.status.code(), Some(1), "--exit-code with differences");
+    let before = aero_in(
+        dir.path(),
+        state.path(),
+        &[
+            "site",
+            "--repo",
+            "manifests",
+            "diff",
+            "edge-lon1",
+            "--from",
+            "HEAD",
+            "-o",
+            "json",
+            "--exit-code",
+        ],
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&before.stdout)
+        .unwrap_or_else(|_| panic!("{}", text(&before.stderr)));
+    assert_eq!(
+        before.status.code(),
+        Some(1),
+        "--exit-code with differences"
+    );
     assert_eq!(summary["changed"].as_array().unwrap().len(), 1, "{summary}");
     assert_eq!(summary["changed"][0]["name"], "nova");
-    assert_eq!(summary["changed"][0]["changes"][0], serde_json::json!({"change": "changed", "path": ".values.pod.replicas.osapi", "before": 2, "after": 3}));
+    assert_eq!(
+        summary["changed"][0]["changes"][0],
+        serde_json::json!({"change": "changed", "path": ".values.pod.replicas.osapi", "before": 2, "after": 3})
+    );
     assert_ne!(summary["from"]["revision"], summary["to"]["revision"]);
 
-    let same = aero_in(dir.path(), state.path(), &["site", "--repo", "manifests", "diff", "edge-lon1", "--from", "HEAD", "--to", "HEAD", "--exit-code"]);
+    let same = aero_in(
+        dir.path(),
+        state.path(),
+        &[
+            "site",
+            "--repo",
+            "manifests",
+            "diff",
+            "edge-lon1",
+            "--from",
+            "HEAD",
+            "--to",
+            "HEAD",
+            "--exit-code",
+        ],
+    );
     assert_eq!(same.status.code(), Some(0), "{}", text(&same.stderr));
     assert!(text(&same.stdout).contains("no differences"));
-    let bad = aero_in(dir.path(), state.path(), &["site", "--repo", "manifests", "diff", "edge-lon1", "--from", "no-such-ref"]);
+    let bad = aero_in(
+        dir.path(),
+        state.path(),
+        &[
+            "site",
+            "--repo",
+            "manifests",
+            "diff",
+            "edge-lon1",
+            "--from",
+            "no-such-ref",
+        ],
+    );
     assert_eq!(bad.status.code(), Some(2));
 }

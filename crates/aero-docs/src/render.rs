@@ -285,9 +285,11 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
         })
         .collect();
     let mut warnings = Vec::new();
+    tracing::debug!(documents = count, layers = ?layer_order, mode = ?config.mode, "rendering");
     for index in &order {
         let document = &documents[index.get()];
         let position = index.get();
+        tracing::trace!(schema = %document.schema, name = %document.name, layer = ?document.layer, "document");
         if document.kind == MetadataKind::Control || failed[position] {
             continue;
         }

@@ -93,8 +93,12 @@ fn collect_secret_leaves(arena: &Arena, id: NodeId, inherited: bool, out: &mut B
         Value::Int(_) | Value::Float(_) if secret => {
             out.insert(arena.python_str(id));
         }
-        Value::Seq(items) => items.iter().for_each(|item| collect_secret_leaves(arena, *item, secret, out)),
-        Value::Map(entries) => entries.values().for_each(|value| collect_secret_leaves(arena, *value, secret, out)),
+        Value::Seq(items) => items
+            .iter()
+            .for_each(|item| collect_secret_leaves(arena, *item, secret, out)),
+        Value::Map(entries) => entries
+            .values()
+            .for_each(|value| collect_secret_leaves(arena, *value, secret, out)),
         _ => {}
     }
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command (README.md): installs what the tests need, then runs the whole suite.
+#
+# Test dependencies:
+#   - git, tar, openssl (diff over git revisions, certificate checks): Debian packages
+#   - sushy-tools 2.2.0 (the Redfish BMC emulator) and sushy 5.14.0 (Ironic's Redfish
+#     library, for the request-count comparison): a Python venv made by ci/redfish/setup.sh
+# Every test that needs one of these fails (never skips) when it is missing.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+need_apt=()
+for tool in git tar openssl python3; do
+    command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
+done
+if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+    need_apt+=(python3-venv)
+fi
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    echo "installing: ${need_apt[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+venv="$(bash ci/redfish/setup.sh | tail -n 1)"
+export AERO_SUSHY_VENV="$venv"
+
+# Tests never touch the operator's state directory.
+export AERO_STATE_DIR="${AERO_STATE_DIR:-$(mktemp -d)}"
+
+cargo test --workspace --locked --no-fail-fast "$@"
