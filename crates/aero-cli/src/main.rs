@@ -11,14 +11,14 @@
 //! | 2 | usage error (bad flags or arguments, unknown site or document) |
 //! | 3 | the operation failed for another reason (I/O, git, a BMC) |
 
-//mod bmc;
+mod bmc;
 mod context;
 mod diagnostics_view;
 mod docs;
 mod exit;
 mod format;
 mod logging;
-//mod secrets;
+mod secrets;
 mod site;
 
 use std::process::ExitCode;
@@ -29,7 +29,7 @@ use crate::exit::Failure;
 
 /// Aerostat: declarative site lifecycle for Airship-style sites.
 #[derive(Debug, Parser)]
-#[command(name = "aero", version, about, long_about = None, propagate_version = true)]
+#[command(name = "aero", version, propagate_version = true)]
 struct Cli {
     /// More logging (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
@@ -53,10 +53,10 @@ enum Command {
     Render(docs::RenderArgs),
     /// Work with the sites of a manifests repository (list, lint, render, validate, explain, diff).
     Site(site::SiteArgs),
-    // Talk to one BMC.
-    //    Bmc(bmc::BmcArgs),
-    // Generate, encrypt, decrypt and check a site secrets.
-    //    Secrets(secrets::SecretsArgs),
+    /// Talk to one BMC over Redfish (inventory, power, boot, virtual media).
+    Bmc(bmc::BmcArgs),
+    /// Generate, encrypt, decrypt and check a site's secrets.
+    Secrets(secrets::SecretsArgs),
 }
 
 fn main() -> ExitCode {
@@ -78,8 +78,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => docs::render_command(&context, args),
         Command::Site(args) => site::run(&context, args),
-        //X
-        //Y
+        Command::Bmc(args) => run_async(bmc::run(args)),
+        Command::Secrets(args) => secrets::run(args).map_err(Failure::from),
     };
     match result {
         Ok(code) => code,
@@ -98,5 +98,11 @@ fn run_async(
                 anyhow::Error::new(error).context("cannot start the async runtime"),
             )
         })?;
-    runtime.block_on(future).map_err(Failure::from)
+    runtime.block_on(future).map_err(|error| {
+        if bmc::is_usage_error(&error) {
+            Failure::usage(error)
+        } else {
+            Failure::from(error)
+        }
+    })
 }

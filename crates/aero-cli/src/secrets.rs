@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use aero_docs::collect::RepoSpec;
 use aero_secrets::SecretsError;
+use aero_secrets::crypt::Scope;
 use aero_secrets::expiry::{self, ExpiryOptions, ExpiryReport, Window};
 use aero_secrets::keys::{self, Identities, Recipients};
 use aero_secrets::passphrase::{self, PassphraseOptions};
@@ -69,11 +70,11 @@ enum SecretsCommand {
         output: ExpiryFormat,
     },
     /// Encrypt the site's `storagePolicy: encrypted` documents in place (idempotent).
-    Encrypt(WriteArgs),
+    Encrypt(CryptArgs),
     /// Decrypt the site's encrypted documents in place.
-    Decrypt(WriteArgs),
+    Decrypt(CryptArgs),
     /// Re-encrypt the site's encrypted documents for the current recipients.
-    Rekey(WriteArgs),
+    Rekey(CryptArgs),
     /// Convert Pegleg managed (Fernet-encrypted) documents to Aerostat's form.
     ///
     /// Reads PEGLEG_PASSPHRASE and PEGLEG_SALT. Converts the site's own files (under
@@ -133,6 +134,27 @@ struct WriteArgs {
     /// Show what would change; write nothing.
     #[arg(long)]
     dry_run: bool,
+}
+
+/// Arguments of encrypt, decrypt and rekey.
+#[derive(Debug, Args)]
+struct CryptArgs {
+    #[command(flatten)]
+    write: WriteArgs,
+    /// Also rewrite the global/ and type/ files the site uses (shared with other sites:
+    /// only when every site using them has the same recipients).
+    #[arg(long)]
+    include_shared: bool,
+}
+
+impl CryptArgs {
+    fn scope(&self) -> Scope {
+        if self.include_shared {
+            Scope::WithShared
+        } else {
+            Scope::SiteOnly
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -217,22 +239,24 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        SecretsCommand::Encrypt(write) => {
+        SecretsCommand::Encrypt(crypt) => {
+            let write = &crypt.write;
             let site = load(&repos, &write.site)?;
             let recipients = keys.recipients(&site)?.ok_or_else(|| {
                 unwrap_error(SecretsError::NoRecipients {
                     site: site.name.clone(),
                 })
             })?;
-            let plan =
-                aero_secrets::crypt::plan_encrypt(&site, &recipients).map_err(unwrap_error)?;
+            let plan = aero_secrets::crypt::plan_encrypt(&site, &recipients, crypt.scope())
+                .map_err(unwrap_error)?;
             finish(plan, write.dry_run)
         }
-        SecretsCommand::Decrypt(write) => {
+        SecretsCommand::Decrypt(crypt) => {
+            let write = &crypt.write;
             let site = load(&repos, &write.site)?;
             let identities = keys.required_identities(&site, "decrypt")?;
-            let plan =
-                aero_secrets::crypt::plan_decrypt(&site, &identities).map_err(unwrap_error)?;
+            let plan = aero_secrets::crypt::plan_decrypt(&site, &identities, crypt.scope())
+                .map_err(unwrap_error)?;
             let wrote = !plan.is_empty() && !write.dry_run;
             let code = finish(plan, write.dry_run)?;
             if wrote {
@@ -242,7 +266,8 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
             }
             Ok(code)
         }
-        SecretsCommand::Rekey(write) => {
+        SecretsCommand::Rekey(crypt) => {
+            let write = &crypt.write;
             let site = load(&repos, &write.site)?;
             let identities = keys.required_identities(&site, "rekey")?;
             let recipients = keys.recipients(&site)?.ok_or_else(|| {
@@ -250,8 +275,9 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
                     site: site.name.clone(),
                 })
             })?;
-            let plan = aero_secrets::crypt::plan_rekey(&site, &identities, &recipients)
-                .map_err(unwrap_error)?;
+            let plan =
+                aero_secrets::crypt::plan_rekey(&site, &identities, &recipients, crypt.scope())
+                    .map_err(unwrap_error)?;
             finish(plan, write.dry_run)
         }
         SecretsCommand::ImportPegleg { write, paths } => {
@@ -465,7 +491,10 @@ mod tests {
         assert_eq!(parsed.args.identities.len(), 2);
         assert!(matches!(
             parsed.args.command,
-            SecretsCommand::Encrypt(WriteArgs { dry_run: true, .. })
+            SecretsCommand::Encrypt(CryptArgs {
+                write: WriteArgs { dry_run: true, .. },
+                include_shared: false
+            })
         ));
         let defaults = Harness::try_parse_from(["aero", "check-expiry", "lab"]).unwrap();
         assert_eq!(defaults.args.repos, ["site-manifests"]);

@@ -1,0 +1,44 @@
+//! Shared support for the integration tests: fixture servers, the emulator, a fault and
+//! counting proxy, test certificates. Each test binary uses a different subset.
+#![allow(dead_code)]
+
+pub mod emulator;
+pub mod fake_bmc;
+pub mod proxy;
+pub mod tls;
+pub mod vendors;
+
+use std::time::Duration;
+
+use aero_redfish::auth::Credentials;
+use aero_redfish::client::BmcClient;
+use aero_redfish::config::{BmcConfig, Timing};
+use aero_redfish::retry::RetryPolicy;
+
+/// A configuration with short timeouts, polls and backoff, for fast tests.
+pub fn fast_config(url: &str, username: &str, password: &str) -> BmcConfig {
+    let mut config = BmcConfig::new(url, Credentials::new(username, password)).expect("config");
+    config.timing = Timing {
+        request_timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(2),
+        operation_deadline: Duration::from_secs(30),
+        poll_interval: Duration::from_millis(100),
+        graceful_shutdown_timeout: Duration::from_secs(5),
+        state_reuse_window: Duration::from_secs(2),
+    };
+    config.retry = RetryPolicy {
+        initial_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(400),
+        multiplier: 2.0,
+        max_retries: 5,
+        jitter: 0.2,
+    };
+    config
+}
+
+/// Connects with [`fast_config`].
+pub async fn connect(url: &str, username: &str, password: &str) -> BmcClient {
+    BmcClient::connect(fast_config(url, username, password))
+        .await
+        .unwrap_or_else(|error| panic!("connect to {url}: {error}"))
+}

@@ -1,0 +1,49 @@
+//! Render benchmark: synthetic sites of 1k, 10k and 50k documents, in both modes.
+//!
+//! Generation happens outside the timed part; each iteration is one full `render`
+//! (load, layering, substitution, and validation once the engine does it).
+//! `cargo bench -p aero-synth --bench render`; pass a filter such as `10000` to run
+//! one size. For one-shot figures with peak memory, use the `aero-bench-render` binary.
+
+use std::time::Duration;
+
+use aero_docs::render::{Mode, RenderConfig, render};
+use aero_synth::{SynthConfig, synthetic_site};
+use criterion::{BenchmarkId, Criterion, Throughput};
+
+const SIZES: [usize; 3] = [1_000, 10_000, 50_000];
+const SEED: u64 = 2024;
+
+fn render_benchmark(criterion: &mut Criterion) {
+    let mut group = criterion.benchmark_group("render");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    for documents in SIZES {
+        let sources = synthetic_site(&SynthConfig {
+            documents,
+            seed: SEED,
+        });
+        group.throughput(Throughput::Elements(documents as u64));
+        group.measurement_time(Duration::from_secs(if documents > 10_000 { 30 } else { 8 }));
+        for (label, mode) in [("aerostat", Mode::Aerostat), ("deckhand", Mode::Deckhand)] {
+            group.bench_with_input(
+                BenchmarkId::new(label, documents),
+                &sources,
+                |bencher, sources| {
+                    bencher.iter(|| {
+                        let rendered = render(sources, &RenderConfig::new(mode));
+                        assert!(!rendered.has_errors(), "the synthetic site renders clean");
+                        rendered
+                    });
+                },
+            );
+        }
+    }
+    group.finish();
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    render_benchmark(&mut criterion);
+    criterion.final_summary();
+}

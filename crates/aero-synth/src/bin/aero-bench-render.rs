@@ -1,0 +1,203 @@
+//! One-shot render timing for quoting figures: generates a synthetic site of the
+//! size given on the command line, renders it once in the chosen mode and prints wall
+//! time, documents per second and peak resident memory (`VmHWM`).
+//!
+//! ```text
+//! cargo run --release -p aero-synth --bin aero-bench-render -- 10000 [aerostat|deckhand|both] [--seed N] [--write DIR] [--phases]
+//! ```
+//!
+//! `--phases` also times the engine's public phases on their own (loading the YAML,
+//! parent selection), to show where a slow render spends its time.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use aero_docs::diagnostic::Severity;
+use aero_docs::render::{Mode, RenderConfig, render};
+use aero_synth::{SynthConfig, generate, layout};
+
+const USAGE: &str =
+    "usage: aero-bench-render DOCUMENTS [aerostat|deckhand|both] [--seed N] [--write DIR]";
+
+/// Parsed command line.
+struct Args {
+    documents: usize,
+    modes: Vec<Mode>,
+    seed: u64,
+    write: Option<std::path::PathBuf>,
+    phases: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = std::env::args().skip(1);
+    let mut documents = None;
+    let mut modes = vec![Mode::Aerostat, Mode::Deckhand];
+    let mut seed = 2024;
+    let mut write = None;
+    let mut phases = false;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "aerostat" => modes = vec![Mode::Aerostat],
+            "deckhand" => modes = vec![Mode::Deckhand],
+            "both" => modes = vec![Mode::Aerostat, Mode::Deckhand],
+            "--seed" => {
+                let value = args.next().ok_or("--seed needs a number")?;
+                seed = value
+                    .parse()
+                    .map_err(|_| format!("invalid seed `{value}`"))?;
+            }
+            "--write" => write = Some(args.next().ok_or("--write needs a folder")?.into()),
+            "--phases" => phases = true,
+            "-h" | "--help" => return Err(USAGE.to_string()),
+            number => {
+                let count = number
+                    .replace('_', "")
+                    .parse()
+                    .map_err(|_| format!("invalid argument `{number}`\n{USAGE}"))?;
+                documents = Some(count);
+            }
+        }
+    }
+    Ok(Args {
+        documents: documents.ok_or(USAGE)?,
+        modes,
+        seed,
+        write,
+        phases,
+    })
+}
+
+/// Peak resident set size of this process in KiB, from `/proc/self/status`.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Current resident set size in KiB.
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or_else(
+        || "?".to_string(),
+        |kib| format!("{:.1} MiB", kib as f64 / 1024.0),
+    )
+}
+
+fn seconds(duration: Duration) -> f64 {
+    duration.as_secs_f64()
+}
+
+/// Times loading and parent selection on their own.
+fn time_phases(sources: &aero_docs::source::SourceSet, mode: Mode) {
+    let dialect = match mode {
+        Mode::Aerostat => aero_yaml::Dialect::Yaml12,
+        Mode::Deckhand => aero_yaml::Dialect::PyYaml11,
+    };
+    let started = Instant::now();
+    let mut arena = aero_docs::value::Arena::new();
+    let loaded = aero_docs::document::load_documents(sources, dialect, &mut arena);
+    let load = started.elapsed();
+    let layers: Vec<String> = ["global", "type", "site"].map(String::from).to_vec();
+    let mut diagnostics = Vec::new();
+    let mut failed = vec![false; loaded.documents.len()];
+    let started = Instant::now();
+    let parents = aero_docs::layering::select_parents(
+        &loaded.documents,
+        &layers,
+        mode,
+        &mut diagnostics,
+        &mut failed,
+    );
+    let select = started.elapsed();
+    let started = Instant::now();
+    let copied = loaded.documents.clone();
+    let clone = started.elapsed();
+    println!(
+        "  phases ({mode:?}): load_documents {:.3} s ({} arena nodes); select_parents {:.3} s ({} parents); cloning the document list {:.3} s",
+        seconds(load),
+        arena.node_count(),
+        seconds(select),
+        parents.parent.iter().flatten().count(),
+        seconds(clone),
+    );
+    drop(copied);
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let started = Instant::now();
+    let site = generate(&SynthConfig {
+        documents: args.documents,
+        seed: args.seed,
+    });
+    let generated = started.elapsed();
+    let bytes: usize = site.sources.iter().map(|(_, file)| file.text.len()).sum();
+    println!(
+        "site: {} documents in {} files ({:.1} MiB of YAML), {} kinds, {} DataSchemas, {} substitutions, {} replaced; generated in {:.3} s; RSS {}",
+        site.stats.documents,
+        site.sources.len(),
+        bytes as f64 / (1024.0 * 1024.0),
+        site.stats.kinds,
+        site.stats.data_schemas,
+        site.stats.substitutions,
+        site.stats.replaced,
+        seconds(generated),
+        mib(rss_kib()),
+    );
+    if let Some(root) = &args.write {
+        if let Err(error) = layout::write_sources(&site.sources, root) {
+            eprintln!("{error}: {}", error.source);
+            return ExitCode::FAILURE;
+        }
+        println!("written under {}", root.display());
+    }
+    let mut failed = false;
+    for mode in &args.modes {
+        if args.phases {
+            time_phases(&site.sources, *mode);
+        }
+        let started = Instant::now();
+        let rendered = render(&site.sources, &RenderConfig::new(*mode));
+        let elapsed = started.elapsed();
+        let errors = rendered
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == Severity::Error)
+            .count();
+        println!(
+            "{mode:?}: {} documents rendered ({} output, {} errors) in {:.3} s = {:.0} documents/s; {} arena nodes; peak RSS so far {}",
+            rendered.documents.len(),
+            rendered.output.len(),
+            errors,
+            seconds(elapsed),
+            rendered.documents.len() as f64 / seconds(elapsed).max(1e-9),
+            rendered.arena.node_count(),
+            mib(peak_rss_kib()),
+        );
+        if let Some(first) = rendered
+            .diagnostics
+            .iter()
+            .find(|diagnostic| diagnostic.severity == Severity::Error)
+        {
+            eprintln!("first error: {:?}: {}", first.kind, first.message);
+        }
+        failed |= errors > 0;
+        drop(rendered);
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}

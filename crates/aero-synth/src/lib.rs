@@ -1,0 +1,220 @@
+//! Synthetic Airship-style sites of any size, for Aerostat's render benchmarks and
+//! property tests.
+//!
+//! A site has global, type and site layers under one LayeringPolicy. Documents come
+//! in families sharing a kind: an abstract global parent, an abstract type parent and
+//! concrete site members, so every member's parent chain runs through all three
+//! layers. Data has about 30 keys nested 4 deep with lists; layering uses merge,
+//! replace and delete. Each application member carries 4 substitutions (a Passphrase
+//! into a nested path, a catalogue host into a URL through a pattern, a catalogue
+//! value into a list index, a catalogue subtree), one member in four is a concrete
+//! type document replaced by a site document, and every kind has a
+//! `deckhand/DataSchema/v1` its rendered data satisfies. Files are laid out like a
+//! real repository, about fifty per layer. The same configuration always gives the
+//! same site, byte for byte.
+//!
+//! ```
+//! use aero_docs::render::{render, Mode, RenderConfig};
+//! use aero_synth::{synthetic_site, SynthConfig};
+//!
+//! let sources = synthetic_site(&SynthConfig { documents: 200, seed: 7 });
+//! let rendered = render(&sources, &RenderConfig::new(Mode::Aerostat));
+//! assert!(!rendered.has_errors());
+//! ```
+
+pub mod data;
+pub mod documents;
+pub mod layout;
+pub mod plan;
+pub mod rng;
+pub mod schema;
+
+use std::path::Path;
+
+use aero_docs::source::SourceSet;
+
+pub use documents::{SITE_NAME, SITE_TYPE, SynthDocument, SynthStats};
+pub use layout::{REPO_NAME, WriteError};
+
+/// What site to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SynthConfig {
+    /// Documents in the site, every kind counted (control documents, parents,
+    /// Passphrases, replaced documents). Raised to [`plan::minimum_documents`] when
+    /// smaller.
+    pub documents: usize,
+    /// Seed of every random choice; the same seed gives the same site.
+    pub seed: u64,
+}
+
+/// A generated site: its files and counts describing it.
+#[derive(Clone, Debug)]
+pub struct SyntheticSite {
+    /// The site's files, in Pegleg's collection order.
+    pub sources: SourceSet,
+    /// What the site holds.
+    pub stats: SynthStats,
+}
+
+/// Every document of the site `config` describes, in generation order, each tagged
+/// with the group of files it belongs in.
+pub fn synthetic_documents(config: &SynthConfig) -> (Vec<SynthDocument>, SynthStats) {
+    let mut documents = Vec::new();
+    let stats = build(config, &mut |group, value| {
+        documents.push(SynthDocument { group, value });
+    });
+    (documents, stats)
+}
+
+fn build(
+    config: &SynthConfig,
+    sink: &mut dyn FnMut(documents::Group, serde_json::Value),
+) -> SynthStats {
+    let mut rng = rng::Rng::new(config.seed);
+    let plan = plan::Plan::new(config.documents, &mut rng);
+    documents::build(&plan, rng, sink)
+}
+
+/// Generates the site `config` describes, with counts. Each document becomes YAML
+/// text as soon as it is made, so generating holds little more than the text.
+pub fn generate(config: &SynthConfig) -> SyntheticSite {
+    let mut texts = Vec::new();
+    let stats = build(config, &mut |group, value| {
+        texts.push((group, aero_yaml::to_yaml_string(&value)));
+    });
+    SyntheticSite {
+        sources: layout::to_sources(texts),
+        stats,
+    }
+}
+
+/// Generates the site `config` describes as a [`SourceSet`].
+pub fn synthetic_site(config: &SynthConfig) -> SourceSet {
+    generate(config).sources
+}
+
+/// Generates the site and writes it under `root` as a repository (`global/`,
+/// `type/synth-type/`, `site/synth-site/`).
+pub fn write_synthetic_site(config: &SynthConfig, root: &Path) -> Result<SynthStats, WriteError> {
+    let site = generate(config);
+    layout::write_sources(&site.sources, root)?;
+    Ok(site.stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aero_docs::diagnostic::Severity;
+    use aero_docs::render::{Mode, RenderConfig, render};
+
+    fn errors(sources: &SourceSet, mode: Mode) -> Vec<String> {
+        render(sources, &RenderConfig::new(mode))
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == Severity::Error)
+            .map(|diagnostic| {
+                format!(
+                    "{:?} {:?}: {}",
+                    diagnostic.kind, diagnostic.document, diagnostic.message
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_seed_same_site_other_seed_other_site() {
+        let config = SynthConfig {
+            documents: 300,
+            seed: 11,
+        };
+        let text = |sources: &SourceSet| -> Vec<(String, String)> {
+            sources
+                .iter()
+                .map(|(_, file)| (file.rel_path.clone(), file.text.clone()))
+                .collect()
+        };
+        let first = text(&synthetic_site(&config));
+        assert_eq!(first, text(&synthetic_site(&config)));
+        assert_ne!(
+            first,
+            text(&synthetic_site(&SynthConfig { seed: 12, ..config }))
+        );
+    }
+
+    #[test]
+    fn site_has_the_requested_document_count_and_renders_clean_in_both_modes() {
+        let site = generate(&SynthConfig {
+            documents: 400,
+            seed: 3,
+        });
+        assert_eq!(site.stats.documents, 400);
+        for mode in [Mode::Aerostat, Mode::Deckhand] {
+            let rendered = render(&site.sources, &RenderConfig::new(mode));
+            assert_eq!(rendered.documents.len(), 400, "every document loads");
+            assert_eq!(
+                errors(&site.sources, mode),
+                Vec::<String>::new(),
+                "{mode:?}"
+            );
+            assert_eq!(
+                rendered.output.len(),
+                site.stats.expected_output,
+                "{mode:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn files_follow_pegleg_layout_and_collection_order() {
+        let sources = synthetic_site(&SynthConfig {
+            documents: 2000,
+            seed: 1,
+        });
+        let paths: Vec<&str> = sources
+            .iter()
+            .map(|(_, file)| file.rel_path.as_str())
+            .collect();
+        let rank = |path: &str| {
+            ["global/", "type/synth-type/", "site/synth-site/"]
+                .iter()
+                .position(|prefix| path.starts_with(prefix))
+        };
+        assert!(paths.iter().all(|path| rank(path).is_some()), "{paths:?}");
+        assert!(
+            paths
+                .windows(2)
+                .all(|pair| (rank(pair[0]), pair[0]) < (rank(pair[1]), pair[1]))
+        );
+        for prefix in ["global/", "type/", "site/"] {
+            let count = paths.iter().filter(|path| path.starts_with(prefix)).count();
+            assert!((20..=60).contains(&count), "{prefix}: {count} files");
+        }
+        assert!(paths.contains(&"site/synth-site/site-definition.yaml"));
+    }
+
+    #[test]
+    fn written_site_collects_and_renders_like_the_in_memory_one() {
+        let config = SynthConfig {
+            documents: 250,
+            seed: 5,
+        };
+        let directory = tempfile::tempdir().expect("temporary directory");
+        let stats = write_synthetic_site(&config, directory.path()).expect("site written");
+        assert_eq!(stats.documents, 250);
+        let repo = aero_docs::collect::RepoSpec {
+            name: REPO_NAME.to_string(),
+            path: directory.path().to_path_buf(),
+        };
+        let collected =
+            aero_docs::collect::collect_site(&[repo], SITE_NAME).expect("site collected");
+        assert_eq!(collected.site_type, SITE_TYPE);
+        let in_memory = synthetic_site(&config);
+        let texts = |sources: &SourceSet| -> Vec<(String, String)> {
+            sources
+                .iter()
+                .map(|(_, file)| (file.rel_path.clone(), file.text.clone()))
+                .collect()
+        };
+        assert_eq!(texts(&collected.sources), texts(&in_memory));
+    }
+}
