@@ -82,12 +82,12 @@ impl Table {
         let mut out = String::new();
         for row in std::iter::once(&self.header).chain(&self.rows) {
             let mut line = String::new();
-            for index in 0..columns {
+            for (index, width) in widths.iter().enumerate() {
                 let cell = row.get(index).map(String::as_str).unwrap_or("");
                 if index + 1 == columns {
                     line.push_str(cell);
                 } else {
-                    line.push_str(&format!("{cell:<width$}  ", width = widths[index]));
+                    line.push_str(&format!("{cell:<width$}  "));
                 }
             }
             out.push_str(line.trim_end());

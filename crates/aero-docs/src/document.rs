@@ -41,9 +41,10 @@ pub enum MetadataKind {
 }
 
 /// `metadata.storagePolicy`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum StoragePolicy {
     /// Stored in clear.
+    #[default]
     Cleartext,
     /// Must be encrypted at rest.
     Encrypted,
@@ -1097,10 +1098,4 @@ struct DocumentParts {
     substitutions: Vec<Substitution>,
     replacement: bool,
     storage_policy: StoragePolicy,
-}
-
-impl Default for StoragePolicy {
-    fn default() -> Self {
-        StoragePolicy::Cleartext
-    }
 }

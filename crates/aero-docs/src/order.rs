@@ -25,8 +25,8 @@ impl Graph {
     /// Adds the edge `from -> to` (from depends on to), networkx style.
     pub fn add_edge(&mut self, from: DocIndex, to: DocIndex) {
         for node in [from, to] {
-            if !self.edges.contains_key(&node) {
-                self.edges.insert(node, Vec::new());
+            if let std::collections::hash_map::Entry::Vacant(entry) = self.edges.entry(node) {
+                entry.insert(Vec::new());
                 self.nodes.push(node);
             }
         }

@@ -584,7 +584,7 @@ pub fn yaml_key_string(key: &aero_yaml::Node) -> String {
         aero_yaml::Yaml::Int(number) => number.to_string(),
         aero_yaml::Yaml::Float(number) => python_float_repr(*number),
         // A container as a key cannot be written in JSON; keep its text form stable.
-        other => format!("{}", aero_yaml_container_key(other)),
+        other => aero_yaml_container_key(other),
     }
 }
 
