@@ -10,9 +10,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 need_apt=()
-for tool in git tar openssl python3; do
+for tool in git tar openssl python3 pkg-config; do
     command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
+# The Redfish client's OpenSSL transport (for legacy BMC firmware) builds against libssl.
+dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     need_apt+=(python3-venv)
 fi

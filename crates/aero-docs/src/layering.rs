@@ -38,42 +38,70 @@ pub fn select_parents(
         .enumerate()
         .map(|(index, layer)| (layer.as_str(), index))
         .collect();
-    // Index children by each (key, value) pair of their selector.
-    let mut by_label: HashMap<(String, String), Vec<DocIndex>> = HashMap::new();
+    // Label values in comparable form, computed once per document.
+    let labels: Vec<HashMap<&str, String>> = documents
+        .iter()
+        .map(|document| {
+            document
+                .labels
+                .iter()
+                .map(|(key, value)| (key.as_str(), label_key(value, mode)))
+                .collect()
+        })
+        .collect();
+    let selectors: Vec<Vec<(&str, String)>> = documents
+        .iter()
+        .map(|document| match &document.parent_selector {
+            Some((selector, _)) => selector
+                .iter()
+                .map(|(key, value)| (key.as_str(), label_key(value, mode)))
+                .collect(),
+            None => Vec::new(),
+        })
+        .collect();
+    // A parent must carry every pair of a child's selector, so indexing each child
+    // under one pair is enough to find it; the rarest pair keeps candidate lists short.
+    let mut pair_count: HashMap<(&str, &str), usize> = HashMap::new();
+    for selector in &selectors {
+        for (key, value) in selector {
+            *pair_count.entry((key, value.as_str())).or_default() += 1;
+        }
+    }
+    let mut by_label: HashMap<(&str, &str), Vec<DocIndex>> = HashMap::new();
     for document in documents {
-        if let Some((selector, _)) = &document.parent_selector {
-            for (key, value) in selector {
-                by_label
-                    .entry((key.clone(), label_key(value, mode)))
-                    .or_default()
-                    .push(document.index);
-            }
+        let selector = &selectors[document.index.get()];
+        if let Some((key, value)) = selector
+            .iter()
+            .min_by_key(|(key, value)| (pair_count[&(*key, value.as_str())], *key, value.as_str()))
+        {
+            by_label.entry((key, value.as_str())).or_default().push(document.index);
+        }
+    }
+    let mut by_layer: HashMap<&str, Vec<&Document>> = HashMap::new();
+    for document in documents {
+        if let Some(layer) = &document.layer {
+            by_layer.entry(layer.as_str()).or_default().push(document);
         }
     }
     let mut parent: Vec<Option<DocIndex>> = vec![None; documents.len()];
     let mut count: Vec<usize> = vec![0; documents.len()];
     let mut candidates_seen: Vec<Vec<DocIndex>> = vec![Vec::new(); documents.len()];
     for layer in layer_order {
-        for candidate_parent in documents
-            .iter()
-            .filter(|doc| doc.layer.as_deref() == Some(layer.as_str()))
-        {
+        for candidate_parent in by_layer.get(layer.as_str()).into_iter().flatten() {
+            let parent_labels = &labels[candidate_parent.index.get()];
             let mut children: Vec<DocIndex> = Vec::new();
-            for (key, value) in &candidate_parent.labels {
-                if let Some(found) = by_label.get(&(key.clone(), label_key(value, mode))) {
-                    for child in found {
-                        if !children.contains(child) {
-                            children.push(*child);
-                        }
-                    }
+            for (key, value) in parent_labels {
+                if let Some(found) = by_label.get(&(*key, value.as_str())) {
+                    children.extend(found.iter().copied());
                 }
             }
             children.sort();
             for child_index in children {
                 let child = &documents[child_index.get()];
-                if child.index == candidate_parent.index
-                    || !selector_matches(child, candidate_parent, mode)
-                {
+                let matches = selectors[child_index.get()]
+                    .iter()
+                    .all(|(key, value)| parent_labels.get(key) == Some(value));
+                if child.index == candidate_parent.index || !matches {
                     continue;
                 }
                 if child.schema != candidate_parent.schema {
@@ -177,24 +205,6 @@ fn label_key(value: &serde_json::Value, mode: Mode) -> String {
             _ => number.to_string(),
         },
         _ => value.to_string(),
-    }
-}
-
-fn selector_matches(child: &Document, parent: &Document, mode: Mode) -> bool {
-    let Some((selector, _)) = &child.parent_selector else {
-        return false;
-    };
-    selector.iter().all(|(key, wanted)| {
-        parent.labels.get(key).is_some_and(|have| {
-            label_key(have, mode) == label_key(wanted, mode) && same_kind(have, wanted, mode)
-        })
-    })
-}
-
-fn same_kind(left: &serde_json::Value, right: &serde_json::Value, mode: Mode) -> bool {
-    match mode {
-        Mode::Deckhand => true,
-        Mode::Aerostat => std::mem::discriminant(left) == std::mem::discriminant(right),
     }
 }
 

@@ -410,7 +410,8 @@ fn open_encrypted(
         return;
     };
     for document in documents.iter_mut() {
-        if !matches!(arena.value(document.data), Value::Map(_)) {
+        // Only secret documents are encrypted at rest; the rest are never converted.
+        if !document.is_secret() || !matches!(arena.value(document.data), Value::Map(_)) {
             continue;
         }
         let json = arena.to_json(document.data);

@@ -1,6 +1,6 @@
 //! The BMC client: one per BMC. It owns the transport, the authentication state, the ETags of
 //! the last GETs and the resolved quirks, and sends every request through one path
-//! ([`BmcClient::execute`]) that applies authentication, the retry policy and the operation
+//! (`BmcClient::execute`) that applies authentication, the retry policy and the operation
 //! deadline.
 //!
 //! Flow of a request: add headers (`OData-Version`, `Accept`, `Accept-Encoding: identity`,

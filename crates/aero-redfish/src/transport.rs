@@ -7,7 +7,7 @@
 //! protocol versions or cipher suites rustls refuses (TLS 1.0/1.1, CBC or RSA key exchange).
 //!
 //! Connections are pooled per BMC. A quirk can switch a BMC to one connection per request
-//! ([`Transport::set_close_connections`]).
+//! (the `connection_close` quirk).
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -577,6 +577,19 @@ mod tests {
         assert_eq!(display_base(&url), "https://bmc.example:443");
         let url = Url::parse("http://[::1]:8000").unwrap();
         assert_eq!(display_base(&url), "http://[::1]:8000");
+    }
+
+    #[test]
+    fn rustls_errors_are_found_inside_nested_io_errors() {
+        let inner = std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            rustls::Error::General("bad record".to_string()),
+        );
+        let outer = std::io::Error::other(inner);
+        assert!(caused_by_rustls(&outer));
+        assert!(!caused_by_rustls(&std::io::Error::other(
+            "connection refused"
+        )));
     }
 
     #[test]

@@ -508,3 +508,133 @@ async fn connections_are_reused_unless_a_quirk_says_otherwise() {
     assert_eq!(last.header("odata-version"), Some("4.0"));
     assert_eq!(last.header("accept-encoding"), Some("identity"));
 }
+
+#[tokio::test]
+async fn graceful_shutdown_is_forced_after_its_timeout() {
+    let mut shape = vendors::contoso();
+    shape.power_state = "On";
+    let server = fixture(&shape, Behaviour::bmc(USER, PASSWORD)).await;
+    let reset_target = shape.reset_target();
+    // The host ignores the ACPI shutdown request.
+    server.hook(move |request, _| {
+        let graceful = request
+            .body
+            .as_ref()
+            .and_then(|body| body["ResetType"].as_str())
+            == Some("GracefulShutdown");
+        (request.method == "POST" && request.path == reset_target && graceful)
+            .then(|| Reply::empty(204))
+    });
+    let mut config = support::fast_config(&server.url, USER, PASSWORD);
+    config.timing.graceful_shutdown_timeout = Duration::from_millis(500);
+    let client = BmcClient::connect(config).await.expect("connect");
+    let system = client.system(None).await.expect("system");
+    let started = Instant::now();
+    let outcome = system.set_power(PowerRequest::Off).await.expect("off");
+    assert_eq!(outcome.reset_types, vec!["GracefulShutdown", "ForceOff"]);
+    assert_eq!(outcome.after, PowerState::Off);
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn reset_types_are_checked_before_sending() {
+    let mut shape = vendors::contoso();
+    shape.reset_types = vec!["ForceOff", "GracefulShutdown"];
+    let server = fixture(&shape, Behaviour::bmc(USER, PASSWORD)).await;
+    let client = support::connect(&server.url, USER, PASSWORD).await;
+    let system = client.system(None).await.expect("system");
+    let error = system
+        .set_power(PowerRequest::On)
+        .await
+        .expect_err("On not allowed");
+    assert!(matches!(error, RedfishError::NotAllowed { .. }), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("does not allow ResetType \"On\"; allowed: ForceOff, GracefulShutdown"),
+        "{error}"
+    );
+    assert!(
+        server
+            .requests_to("POST", "ComputerSystem.Reset")
+            .is_empty()
+    );
+
+    // PushPowerButton is the last resort for On.
+    let mut shape = vendors::contoso();
+    shape.reset_types = vec!["PushPowerButton"];
+    let server = fixture(&shape, Behaviour::bmc(USER, PASSWORD)).await;
+    let client = support::connect(&server.url, USER, PASSWORD).await;
+    let system = client.system(None).await.expect("system");
+    let outcome = system
+        .set_power(PowerRequest::On)
+        .await
+        .expect("push the button");
+    assert_eq!(outcome.reset_types, vec!["PushPowerButton"]);
+}
+
+#[tokio::test]
+async fn refused_continuous_falls_back_to_once() {
+    let shape = vendors::contoso();
+    let server = fixture(&shape, Behaviour::bmc(USER, PASSWORD)).await;
+    let system_path = shape.system_path();
+    server.hook(move |request, _| {
+        let continuous = request
+            .body
+            .as_ref()
+            .and_then(|body| body["Boot"]["BootSourceOverrideEnabled"].as_str())
+            == Some("Continuous");
+        (request.method == "PATCH" && request.path == system_path && continuous).then(|| {
+            Reply::redfish_error(
+                400,
+                "Base.1.8.PropertyValueNotInList",
+                "Continuous is not supported",
+            )
+        })
+    });
+    let client = support::connect(&server.url, USER, PASSWORD).await;
+    let system = client.system(None).await.expect("system");
+    let outcome = system
+        .set_boot_override(&BootOverride {
+            target: BootTarget::Pxe,
+            persistence: BootPersistence::Continuous,
+            mode: None,
+        })
+        .await
+        .expect("fallback");
+    assert!(outcome.fell_back_to_once);
+    assert_eq!(outcome.persistence, BootPersistence::Once);
+    assert_eq!(
+        server.resource(&shape.system_path())["Boot"]["BootSourceOverrideEnabled"],
+        "Once"
+    );
+}
+
+#[tokio::test]
+async fn boot_fields_of_the_settings_object_go_there() {
+    let shape = vendors::contoso();
+    let mut resources = shape.resources();
+    let settings_path = "/redfish/v1/Systems/1/Settings".to_string();
+    resources.get_mut(&shape.system_path()).expect("system")["@Redfish.Settings"] =
+        json!({"SettingsObject": {"@odata.id": settings_path}});
+    resources.insert(
+        settings_path.clone(),
+        json!({"@odata.id": settings_path, "Boot": {"BootSourceOverrideTarget": "None", "BootSourceOverrideMode": "UEFI"}}),
+    );
+    let server = FakeBmc::start(resources, Behaviour::bmc(USER, PASSWORD)).await;
+    let client = support::connect(&server.url, USER, PASSWORD).await;
+    let system = client.system(None).await.expect("system");
+    system.set_boot_override(&cd_once()).await.expect("boot");
+    assert_eq!(
+        server.requests_to("PATCH", &settings_path)[0].body,
+        Some(json!({"Boot": {"BootSourceOverrideTarget": "Cd"}}))
+    );
+    assert_eq!(
+        server.requests_to("PATCH", &shape.system_path())[0].body,
+        Some(json!({"Boot": {"BootSourceOverrideEnabled": "Once"}}))
+    );
+}

@@ -242,11 +242,11 @@ fn document(
         .is_some_and(|(is_abstract, _, _)| *is_abstract);
     definition.insert("abstract".into(), json!(is_abstract));
     definition.insert("layer".into(), json!(layer));
-    if let Some((_, selector, actions)) = layering {
-        if !selector.is_null() {
-            definition.insert("parentSelector".into(), selector);
-            definition.insert("actions".into(), actions);
-        }
+    if let Some((_, selector, actions)) = layering
+        && !selector.is_null()
+    {
+        definition.insert("parentSelector".into(), selector);
+        definition.insert("actions".into(), actions);
     }
     let mut metadata = serde_json::Map::new();
     metadata.insert("schema".into(), json!("metadata/Document/v1"));

@@ -81,6 +81,14 @@ fn rss_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// CPU time this (single-threaded) process has run, from `/proc/self/schedstat`
+/// (nanoseconds on a CPU), so that figures taken on a busy machine stay honest.
+fn cpu_time() -> Option<Duration> {
+    let schedstat = std::fs::read_to_string("/proc/self/schedstat").ok()?;
+    let nanoseconds = schedstat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanoseconds))
+}
+
 fn mib(kib: Option<u64>) -> String {
     kib.map_or_else(
         || "?".to_string(),
@@ -167,16 +175,21 @@ fn main() -> ExitCode {
         if args.phases {
             time_phases(&site.sources, *mode);
         }
+        let cpu_before = cpu_time();
         let started = Instant::now();
         let rendered = render(&site.sources, &RenderConfig::new(*mode));
         let elapsed = started.elapsed();
+        let cpu = cpu_time().zip(cpu_before).map_or_else(
+            || "?".to_string(),
+            |(after, before)| format!("{:.3} s", seconds(after.saturating_sub(before))),
+        );
         let errors = rendered
             .diagnostics
             .iter()
             .filter(|diagnostic| diagnostic.severity == Severity::Error)
             .count();
         println!(
-            "{mode:?}: {} documents rendered ({} output, {} errors) in {:.3} s = {:.0} documents/s; {} arena nodes; peak RSS so far {}",
+            "{mode:?}: {} documents rendered ({} output, {} errors) in {:.3} s wall ({cpu} CPU) = {:.0} documents/s; {} arena nodes; peak RSS so far {}",
             rendered.documents.len(),
             rendered.output.len(),
             errors,
