@@ -219,7 +219,7 @@ pub fn redacted_json(
                 .iter()
                 .map(|(key, value)| {
                     (
-                        key.clone(),
+                        key.to_string(),
                         redacted_json(rendered, *value, context, secret),
                     )
                 })

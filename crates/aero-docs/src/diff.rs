@@ -219,7 +219,7 @@ impl Walker<'_> {
                     (Value::Map(left_map), Value::Map(right_map)) => {
                         for (key, left_child) in left_map {
                             self.compare(
-                                path.child(Segment::Key(key.clone())),
+                                path.child(Segment::Key(key.to_string())),
                                 Some(*left_child),
                                 right_map.get(key).copied(),
                                 secret,
@@ -229,7 +229,7 @@ impl Walker<'_> {
                         for (key, right_child) in right_map {
                             if !left_map.contains_key(key) {
                                 self.compare(
-                                    path.child(Segment::Key(key.clone())),
+                                    path.child(Segment::Key(key.to_string())),
                                     None,
                                     Some(*right_child),
                                     secret,

@@ -167,7 +167,7 @@ fn walk(
                     rendered,
                     document,
                     *child,
-                    path.child(Segment::Key(key.clone())),
+                    path.child(Segment::Key(key.to_string())),
                     via,
                     out,
                 );

@@ -74,7 +74,10 @@ pub fn select_parents(
             .iter()
             .min_by_key(|(key, value)| (pair_count[&(*key, value.as_str())], *key, value.as_str()))
         {
-            by_label.entry((key, value.as_str())).or_default().push(document.index);
+            by_label
+                .entry((key, value.as_str()))
+                .or_default()
+                .push(document.index);
         }
     }
     let mut by_layer: HashMap<&str, Vec<&Document>> = HashMap::new();

@@ -557,7 +557,8 @@ impl Replacer<'_> {
         if depth == max_depth {
             return Ok(());
         }
-        let children: Vec<(Option<String>, usize, NodeId)> = match arena.value(container) {
+        let children: Vec<(Option<crate::value::Key>, usize, NodeId)> = match arena.value(container)
+        {
             Value::Map(entries) => entries
                 .iter()
                 .enumerate()

@@ -270,7 +270,7 @@ fn node_at_pointer(rendered: &Rendered, root: NodeId, pointer: &str) -> Option<N
     for raw in pointer.split('/').skip(1) {
         let segment = raw.replace("~1", "/").replace("~0", "~");
         current = match rendered.arena.value(current) {
-            Value::Map(entries) => *entries.get(&segment)?,
+            Value::Map(entries) => *entries.get(segment.as_str())?,
             Value::Seq(items) => *items.get(segment.parse::<usize>().ok()?)?,
             _ => return None,
         };

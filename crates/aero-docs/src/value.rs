@@ -21,6 +21,10 @@ pub struct NodeId(u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OriginId(u32);
 
+/// A mapping key. Keys are shared, not copied, when a subtree is copied (layering
+/// copies every parent's data), which keeps copies allocation-free.
+pub type Key = std::sync::Arc<str>;
+
 /// One value; containers hold node ids.
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -37,7 +41,7 @@ pub enum Value {
     /// A list.
     Seq(Vec<NodeId>),
     /// A mapping in insertion order.
-    Map(IndexMap<String, NodeId>),
+    Map(IndexMap<Key, NodeId>),
 }
 
 impl Value {
@@ -215,7 +219,7 @@ impl Arena {
                 let mut map = IndexMap::with_capacity(entries.len());
                 for (key, value) in entries {
                     let child = self.from_yaml(value, origin);
-                    map.insert(yaml_key_string(key), child);
+                    map.insert(Key::from(yaml_key_string(key)), child);
                 }
                 Value::Map(map)
             }
@@ -249,7 +253,7 @@ impl Arena {
                 let mut map = IndexMap::with_capacity(entries.len());
                 for (key, value) in entries {
                     let child = self.from_json(value, origin, line, column);
-                    map.insert(key.clone(), child);
+                    map.insert(Key::from(key.as_str()), child);
                 }
                 Value::Map(map)
             }
@@ -272,7 +276,7 @@ impl Arena {
             Value::Map(entries) => serde_json::Value::Object(
                 entries
                     .iter()
-                    .map(|(key, value)| (key.clone(), self.to_json(*value)))
+                    .map(|(key, value)| (key.to_string(), self.to_json(*value)))
                     .collect(),
             ),
         }
@@ -329,7 +333,7 @@ impl Arena {
     /// The child of `id` named by `segment`.
     pub fn child(&self, id: NodeId, segment: &Segment) -> Option<NodeId> {
         match (self.value(id), segment) {
-            (Value::Map(entries), Segment::Key(key)) => entries.get(key).copied(),
+            (Value::Map(entries), Segment::Key(key)) => entries.get(key.as_str()).copied(),
             (Value::Seq(items), Segment::Index(index)) => items.get(*index).copied(),
             _ => None,
         }
@@ -410,7 +414,7 @@ impl Arena {
         match segment {
             Segment::Key(key) => match self.value_mut(id) {
                 Value::Map(entries) => {
-                    entries.insert(key.clone(), new_value);
+                    entries.insert(Key::from(key.as_str()), new_value);
                     Ok(())
                 }
                 _ => Err(WriteError {
@@ -463,7 +467,9 @@ impl Arena {
             return false;
         };
         match (self.value_mut(parent), last) {
-            (Value::Map(entries), Segment::Key(key)) => entries.shift_remove(key).is_some(),
+            (Value::Map(entries), Segment::Key(key)) => {
+                entries.shift_remove(key.as_str()).is_some()
+            }
             (Value::Seq(items), Segment::Index(index)) if *index < items.len() => {
                 items.remove(*index);
                 true
