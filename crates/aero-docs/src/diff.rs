@@ -217,7 +217,7 @@ impl Walker<'_> {
             (Some(left), Some(right)) => {
                 match (self.before.arena.value(left), self.after.arena.value(right)) {
                     (Value::Map(left_map), Value::Map(right_map)) => {
-                        for (key, left_child) in left_map {
+                        for (key, left_child) in left_map.iter() {
                             self.compare(
                                 path.child(Segment::Key(key.to_string())),
                                 Some(*left_child),
@@ -226,7 +226,7 @@ impl Walker<'_> {
                                 out,
                             );
                         }
-                        for (key, right_child) in right_map {
+                        for (key, right_child) in right_map.iter() {
                             if !left_map.contains_key(key) {
                                 self.compare(
                                     path.child(Segment::Key(key.to_string())),

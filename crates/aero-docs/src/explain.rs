@@ -162,7 +162,7 @@ fn walk(
     let via = substituted(rendered, own).or(via);
     match rendered.arena.value(node) {
         Value::Map(entries) if !entries.is_empty() => {
-            for (key, child) in entries {
+            for (key, child) in entries.iter() {
                 walk(
                     rendered,
                     document,

@@ -9,8 +9,6 @@
 
 use std::collections::HashMap;
 
-use indexmap::IndexMap;
-
 use crate::diagnostic::{Diagnostic, ErrorKind, Location};
 use crate::document::{Action, ActionMethod, DocIndex, Document};
 use crate::path::{DocPath, Segment};
@@ -230,10 +228,10 @@ pub fn apply_actions(
 ) -> Result<NodeId, Box<ActionFailure>> {
     let mut overall = arena.deep_copy(parent_data);
     if matches!(arena.value(overall), Value::Null) {
-        overall = arena.add(Value::Map(IndexMap::new()), created_origin, 0, 0);
+        overall = arena.add(Value::empty_map(), created_origin, 0, 0);
     }
     let child_data = if matches!(arena.value(child.data), Value::Null) {
-        arena.add(Value::Map(IndexMap::new()), created_origin, 0, 0)
+        arena.add(Value::empty_map(), created_origin, 0, 0)
     } else {
         child.data
     };
@@ -286,7 +284,7 @@ fn apply_action(
     match action.method {
         ActionMethod::Delete => {
             if action.path.is_root() {
-                return Ok(arena.add(Value::Map(IndexMap::new()), created_origin, 0, 0));
+                return Ok(arena.add(Value::empty_map(), created_origin, 0, 0));
             }
             let Some(target) = arena
                 .get(overall, &action.path)
@@ -375,7 +373,7 @@ pub fn deep_merge(arena: &mut Arena, into: NodeId, from: NodeId) {
     let Value::Map(from_entries) = arena.value(from).clone() else {
         return;
     };
-    for (key, from_value) in from_entries {
+    for (key, from_value) in from_entries.into_iter() {
         let existing = match arena.value(into) {
             Value::Map(entries) => entries.get(&key).copied(),
             _ => None,

@@ -10,8 +10,6 @@
 
 use std::collections::BTreeSet;
 
-use indexmap::IndexMap;
-
 use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::document::{Destination, DocIndex, Document, Substitution};
 use crate::render::Mode;
@@ -312,7 +310,7 @@ fn substitute_into(
                     return Ok(data);
                 };
                 if let Value::Map(target) = context.arena.value_mut(data) {
-                    for (key, child) in entries {
+                    for (key, child) in entries.into_iter() {
                         target.insert(key, child);
                     }
                 }
@@ -663,5 +661,5 @@ fn python_template(template: &str, captures: &fancy_regex::Captures<'_>) -> Resu
 
 /// An empty mapping node (for null data).
 pub fn empty_map(arena: &mut Arena, origin: OriginId) -> NodeId {
-    arena.add(Value::Map(IndexMap::new()), origin, 0, 0)
+    arena.add(Value::empty_map(), origin, 0, 0)
 }

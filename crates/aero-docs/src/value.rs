@@ -41,10 +41,15 @@ pub enum Value {
     /// A list.
     Seq(Vec<NodeId>),
     /// A mapping in insertion order.
-    Map(IndexMap<Key, NodeId>),
+    Map(Box<IndexMap<Key, NodeId>>),
 }
 
 impl Value {
+    /// An empty mapping.
+    pub fn empty_map() -> Self {
+        Value::Map(Box::default())
+    }
+
     /// Whether this is a list or a mapping.
     pub fn is_container(&self) -> bool {
         matches!(self, Value::Seq(_) | Value::Map(_))
@@ -221,7 +226,7 @@ impl Arena {
                     let child = self.from_yaml(value, origin);
                     map.insert(Key::from(yaml_key_string(key)), child);
                 }
-                Value::Map(map)
+                Value::Map(Box::new(map))
             }
         };
         self.add(value, origin, node.span.start.line, node.span.start.col)
@@ -255,7 +260,7 @@ impl Arena {
                     let child = self.from_json(value, origin, line, column);
                     map.insert(Key::from(key.as_str()), child);
                 }
-                Value::Map(map)
+                Value::Map(Box::new(map))
             }
         };
         self.add(value, origin, line, column)
@@ -295,20 +300,29 @@ impl Arena {
     ) -> NodeId {
         let node = &self.nodes[id.0 as usize];
         let (origin, line, column) = (node.origin, node.line, node.column);
-        let value = match node.value.clone() {
-            Value::Seq(items) => Value::Seq(
-                items
-                    .into_iter()
-                    .map(|item| self.deep_copy_mapping(item, map_origin))
-                    .collect(),
-            ),
-            Value::Map(entries) => Value::Map(
-                entries
-                    .into_iter()
-                    .map(|(key, value)| (key, self.deep_copy_mapping(value, map_origin)))
-                    .collect(),
-            ),
-            scalar => scalar,
+        let value = match &node.value {
+            Value::Seq(items) => {
+                let items = items.clone();
+                Value::Seq(
+                    items
+                        .into_iter()
+                        .map(|item| self.deep_copy_mapping(item, map_origin))
+                        .collect(),
+                )
+            }
+            Value::Map(entries) => {
+                let pairs: Vec<(Key, NodeId)> = entries
+                    .iter()
+                    .map(|(key, value)| (key.clone(), *value))
+                    .collect();
+                let mut copied = IndexMap::with_capacity(pairs.len());
+                for (key, value) in pairs {
+                    let value = self.deep_copy_mapping(value, map_origin);
+                    copied.insert(key, value);
+                }
+                Value::Map(Box::new(copied))
+            }
+            scalar => scalar.clone(),
         };
         let origin = map_origin(origin);
         self.add(value, origin, line, column)
@@ -391,7 +405,7 @@ impl Arena {
         let empty = if next_is_index {
             Value::Seq(Vec::new())
         } else {
-            Value::Map(IndexMap::new())
+            Value::empty_map()
         };
         let fresh = self.add(empty, created_origin, 0, 0);
         self.put(id, segment, fresh, created_origin, path, position)?;
@@ -438,7 +452,7 @@ impl Arena {
                 };
                 let mut padding = Vec::new();
                 for _ in length..*index {
-                    padding.push(self.add(Value::Map(IndexMap::new()), created_origin, 0, 0));
+                    padding.push(self.add(Value::empty_map(), created_origin, 0, 0));
                 }
                 if let Value::Seq(items) = self.value_mut(id) {
                     items.extend(padding);
