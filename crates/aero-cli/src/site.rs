@@ -153,6 +153,29 @@ fn collect(repos: &[RepoSpec], site: &str) -> Result<aero_docs::collect::Collect
     collect_site(repos, site).map_err(|error| Failure::from(anyhow::Error::new(error)))
 }
 
+/// Collects and renders a site with the keys given (validating when asked; without a
+/// key, `allow_encrypted` renders secrets as opaque placeholders instead of failing).
+fn render_site(
+    context: &Context,
+    repos: &[RepoSpec],
+    site: &str,
+    keys: &KeyArgs,
+    compat: Option<Compat>,
+    validate: bool,
+    allow_encrypted: bool,
+) -> Result<Pipeline, Failure> {
+    let collected = collect(repos, site)?;
+    let decryptor = decryptor(keys, &roots(repos))?;
+    Ok(Pipeline::run(
+        context,
+        collected.sources,
+        mode_of(compat),
+        validate,
+        &decryptor,
+        allow_encrypted,
+    ))
+}
+
 fn roots(repos: &[RepoSpec]) -> Vec<PathBuf> {
     repos.iter().map(|repo| repo.path.clone()).collect()
 }
@@ -170,16 +193,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
             output,
             keys,
         } => {
-            let collected = collect(&repos, &site)?;
-            let decryptor = decryptor(&keys, &roots(&repos))?;
-            let pipeline = Pipeline::run(
-                context,
-                collected.sources,
-                mode_of(compat),
-                true,
-                &decryptor,
-                true,
-            );
+            let pipeline = render_site(context, &repos, &site, &keys, compat, true, true)?;
             let config = LintConfig {
                 exclude,
                 warn,
@@ -252,16 +266,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
             output,
             keys,
         } => {
-            let collected = collect(&repos, &site)?;
-            let decryptor = decryptor(&keys, &roots(&repos))?;
-            let pipeline = Pipeline::run(
-                context,
-                collected.sources,
-                mode_of(compat),
-                true,
-                &decryptor,
-                false,
-            );
+            let pipeline = render_site(context, &repos, &site, &keys, compat, true, false)?;
             let valid = !pipeline.has_errors();
             let revision = valid.then(|| aero_docs::revision::revision_id(&pipeline.rendered));
             match output {
@@ -309,16 +314,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
             output,
             keys,
         } => {
-            let collected = collect(&repos, &site)?;
-            let decryptor = decryptor(&keys, &roots(&repos))?;
-            let pipeline = Pipeline::run(
-                context,
-                collected.sources,
-                mode_of(compat),
-                false,
-                &decryptor,
-                true,
-            );
+            let pipeline = render_site(context, &repos, &site, &keys, compat, false, true)?;
             explain(context, &pipeline, &document, path.as_deref(), output)
         }
         SiteCommand::Diff {
