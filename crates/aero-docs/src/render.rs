@@ -235,7 +235,14 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
         }
     }
     let mut excluded = vec![false; count];
-    while let Some(cycle) = graph.find_cycle() {
+    while let Some(mut cycle) = graph.find_cycle() {
+        // Report the cycle from its smallest member so the message never depends on input order.
+        if let Some(start) = (0..cycle.len()).min_by_key(|position| {
+            let document = &documents[cycle[*position].get()];
+            (&document.schema, &document.name, &document.layer)
+        }) {
+            cycle.rotate_left(start);
+        }
         let names: Vec<String> = cycle
             .iter()
             .map(|index| documents[index.get()].doc_ref().to_string())

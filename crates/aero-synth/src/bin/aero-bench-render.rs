@@ -19,6 +19,22 @@ use aero_synth::{SynthConfig, generate, layout};
 const USAGE: &str =
     "usage: aero-bench-render DOCUMENTS [aerostat|deckhand|both] [--seed N] [--write DIR]";
 
+/// `println!` that ignores a closed stdout (`| head`) instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that ignores a closed stderr.
+macro_rules! warn {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Parsed command line.
 struct Args {
     documents: usize,
@@ -125,7 +141,7 @@ fn time_phases(sources: &aero_docs::source::SourceSet, mode: Mode) {
     let started = Instant::now();
     let copied = loaded.documents.clone();
     let clone = started.elapsed();
-    println!(
+    say!(
         "  phases ({mode:?}): load_documents {:.3} s ({} arena nodes); select_parents {:.3} s ({} parents); cloning the document list {:.3} s",
         seconds(load),
         arena.node_count(),
@@ -140,7 +156,7 @@ fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(args) => args,
         Err(message) => {
-            eprintln!("{message}");
+            warn!("{message}");
             return ExitCode::from(2);
         }
     };
@@ -151,7 +167,7 @@ fn main() -> ExitCode {
     });
     let generated = started.elapsed();
     let bytes: usize = site.sources.iter().map(|(_, file)| file.text.len()).sum();
-    println!(
+    say!(
         "site: {} documents in {} files ({:.1} MiB of YAML), {} kinds, {} DataSchemas, {} substitutions, {} replaced; generated in {:.3} s; RSS {}",
         site.stats.documents,
         site.sources.len(),
@@ -165,10 +181,10 @@ fn main() -> ExitCode {
     );
     if let Some(root) = &args.write {
         if let Err(error) = layout::write_sources(&site.sources, root) {
-            eprintln!("{error}: {}", error.source);
+            warn!("{error}: {}", error.source);
             return ExitCode::FAILURE;
         }
-        println!("written under {}", root.display());
+        say!("written under {}", root.display());
     }
     let mut failed = false;
     for mode in &args.modes {
@@ -178,6 +194,8 @@ fn main() -> ExitCode {
         let cpu_before = cpu_time();
         let started = Instant::now();
         let rendered = render(&site.sources, &RenderConfig::new(*mode));
+        // The figure includes validation against every kind's DataSchema.
+        let validation = aero_docs::validate::validate(&rendered);
         let elapsed = started.elapsed();
         let cpu = cpu_time().zip(cpu_before).map_or_else(
             || "?".to_string(),
@@ -186,10 +204,11 @@ fn main() -> ExitCode {
         let errors = rendered
             .diagnostics
             .iter()
+            .chain(&validation)
             .filter(|diagnostic| diagnostic.severity == Severity::Error)
             .count();
-        println!(
-            "{mode:?}: {} documents rendered ({} output, {} errors) in {:.3} s wall ({cpu} CPU) = {:.0} documents/s; {} arena nodes; peak RSS so far {}",
+        say!(
+            "{mode:?}: {} documents rendered and validated ({} output, {} errors) in {:.3} s wall ({cpu} CPU) = {:.0} documents/s; {} arena nodes; peak RSS so far {}",
             rendered.documents.len(),
             rendered.output.len(),
             errors,
@@ -203,10 +222,15 @@ fn main() -> ExitCode {
             .iter()
             .find(|diagnostic| diagnostic.severity == Severity::Error)
         {
-            eprintln!("first error: {:?}: {}", first.kind, first.message);
+            warn!("first error: {:?}: {}", first.kind, first.message);
         }
         failed |= errors > 0;
+        let started = Instant::now();
         drop(rendered);
+        say!(
+            "  dropping the render result: {:.3} s",
+            seconds(started.elapsed())
+        );
     }
     if failed {
         ExitCode::FAILURE

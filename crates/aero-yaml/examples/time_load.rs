@@ -1,0 +1,59 @@
+//! Load throughput on a YAML file: `cargo run --release -p aero-yaml --example time_load -- FILE [RUNS]`.
+//!
+//! Loads FILE (a multi-document stream) RUNS times (default 5) in both dialects and prints the
+//! best time and MiB/s of each, plus the `saphyr-parser` events alone for comparison. On a busy
+//! machine wall times vary widely; `valgrind --tool=callgrind` instruction counts on a smaller
+//! file compare versions more reliably.
+
+use aero_yaml::{Dialect, LoadOptions, load_all};
+use std::time::{Duration, Instant};
+
+fn best_of(runs: usize, mut work: impl FnMut() -> usize) -> (Duration, usize) {
+    let mut best = Duration::MAX;
+    let mut result = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        result = std::hint::black_box(work());
+        best = best.min(start.elapsed());
+    }
+    (best, result)
+}
+
+fn report(label: &str, bytes: usize, (time, count): (Duration, usize)) {
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    println!(
+        "{label:<28} {:>8.1} ms {:>7.1} MiB/s ({count} items)",
+        time.as_secs_f64() * 1000.0,
+        mib / time.as_secs_f64()
+    );
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or("usage: time_load FILE [RUNS]")?;
+    let runs: usize = args
+        .next()
+        .map(|runs| runs.parse())
+        .transpose()?
+        .unwrap_or(5);
+    let text = std::fs::read_to_string(&path)?;
+    println!("{path}: {:.1} MiB", text.len() as f64 / (1024.0 * 1024.0));
+    for dialect in [Dialect::Yaml12, Dialect::PyYaml11] {
+        let options = LoadOptions::new(dialect);
+        let mut failure = None;
+        let timing = best_of(runs, || match load_all(&text, &options) {
+            Ok(documents) => documents.len(),
+            Err(error) => {
+                failure = Some(error);
+                0
+            }
+        });
+        if let Some(error) = failure {
+            return Err(format!("{dialect:?}: {error}").into());
+        }
+        report(&format!("load_all {dialect:?}"), text.len(), timing);
+    }
+    let events = best_of(runs, || saphyr_parser::Parser::new_from_str(&text).count());
+    report("saphyr-parser events alone", text.len(), events);
+    Ok(())
+}
