@@ -247,6 +247,18 @@ pub fn print_render(
     redact: bool,
 ) -> Result<ExitCode, Failure> {
     if pipeline.has_errors() {
+        if output == OutputFormat::Json {
+            // Tools asked for JSON: the diagnostics come as one JSON array on stderr
+            // (stdout stays reserved for documents).
+            let view = pipeline.view();
+            let items: Vec<serde_json::Value> = pipeline
+                .diagnostics
+                .iter()
+                .map(|diagnostic| view.json(diagnostic, &context.redactor))
+                .collect();
+            eprintln!("{}", serde_json::Value::Array(items));
+            return Ok(ExitCode::from(INVALID));
+        }
         pipeline.print_diagnostics(context, &pipeline.diagnostics, Severity::Warning);
         let errors = pipeline
             .diagnostics

@@ -174,6 +174,16 @@ data: {}
     assert!(stderr.contains("SubstitutionSourceNotFound"), "{stderr}");
     assert!(stderr.contains("a/broken.yaml:9:5"), "{stderr}");
     assert!(stderr.contains("example/C/v1/c"), "{stderr}");
+
+    let output = aero_in(dir.path(), state.path(), &["render", "a", "-o", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let diagnostics: serde_json::Value =
+        serde_json::from_slice(&output.stderr).expect("JSON diagnostics on stderr");
+    assert_eq!(diagnostics[0]["kind"], "SubstitutionSourceNotFound");
+    assert_eq!(diagnostics[0]["location"]["file"], "a/broken.yaml");
+    assert_eq!(diagnostics[0]["location"]["line"], 9);
+    assert_eq!(diagnostics[0]["json_path"], "metadata.substitutions[0]");
 }
 
 #[test]
