@@ -4,12 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("workspace root")
-}
+mod support;
+use support::{copy_tree, git, workspace};
 
 /// Runs `aero` in `cwd` with a private state directory.
 fn aero_in(cwd: &Path, state: &Path, args: &[&str]) -> Output {
@@ -99,6 +95,18 @@ metadata:
   name: layering-policy
 data:
   layerOrder: [global, site]
+";
+
+/// A minimal site definition for site `s1` of type `t`.
+const SITE_DEFINITION: &str = "---
+schema: pegleg/SiteDefinition/v1
+metadata:
+  schema: metadata/Document/v1
+  name: s1
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data:
+  site_type: t
 ";
 
 fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
@@ -192,7 +200,7 @@ fn lint_reports_located_json_diagnostics_and_honours_exclude_and_warn() {
     write(
         dir.path(),
         "m/site/s1/site-definition.yaml",
-        "---\nschema: pegleg/SiteDefinition/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: s1\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  site_type: t\n",
+        SITE_DEFINITION,
     );
     write(dir.path(), "m/global/policy.yaml", POLICY);
     write(
@@ -312,7 +320,7 @@ fn compat_report_lists_quirk_differences_with_provenance() {
     write(
         dir.path(),
         "m/site/s1/site-definition.yaml",
-        "---\nschema: pegleg/SiteDefinition/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: s1\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\ndata:\n  site_type: t\n",
+        SITE_DEFINITION,
     );
     write(dir.path(), "m/global/policy.yaml", POLICY);
     write(
@@ -343,29 +351,6 @@ fn compat_report_lists_quirk_differences_with_provenance() {
     assert_eq!(report[0]["deckhand"], true);
     assert_eq!(report[0]["location"], "m/site/s1/app.yaml:9:12");
     assert!(report[0]["cause"].as_str().unwrap().contains("YAML 1.1"));
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
