@@ -8,6 +8,14 @@
 
 use std::fmt;
 
+/// The most segments a path may have: real paths have a handful, and a hostile one
+/// must not build data nested deeper than the rest of the engine can walk.
+pub const MAX_SEGMENTS: usize = 128;
+
+/// The largest list index a path may name: writing at an index pads the list with
+/// `{}` up to it, so an unbounded index would let one line of YAML exhaust memory.
+pub const MAX_INDEX: usize = 100_000;
+
 /// One step of a path.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Segment {
@@ -144,6 +152,17 @@ impl DocPath {
                 }
             }
         }
+        if segments.len() > MAX_SEGMENTS {
+            return Err(error(&format!("more than {MAX_SEGMENTS} segments")));
+        }
+        if segments
+            .iter()
+            .any(|segment| matches!(segment, Segment::Index(index) if *index > MAX_INDEX))
+        {
+            return Err(error(&format!(
+                "list indices above {MAX_INDEX} are not supported"
+            )));
+        }
         // Deckhand strips a leading `.data` so that `.data.a` means `.a`.
         if matches!(segments.first(), Some(Segment::Key(key)) if key == "data")
             && (trimmed.starts_with(".data") || trimmed.starts_with("$.data"))
@@ -257,5 +276,11 @@ mod tests {
         );
         check(".a.", "error: path ends with `.`");
         check(".'abc", "error: unclosed quote");
+        check(
+            ".a[100001]",
+            "error: list indices above 100000 are not supported",
+        );
+        check(&".a".repeat(129), "error: more than 128 segments");
+        check(&".a".repeat(128), &".a".repeat(128));
     }
 }

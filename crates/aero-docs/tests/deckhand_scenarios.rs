@@ -784,3 +784,40 @@ data: {}
         ]
     );
 }
+
+#[test]
+fn hostile_paths_are_rejected_before_they_cost_memory() {
+    // One line asking to pad a list to a billion entries, and a path nested far deeper
+    // than any real document: both are located format errors, not an out-of-memory.
+    let documents = format!(
+        "{CATALOGUE}{}",
+        consumer(
+            "[{src: {schema: example/Catalogue/v1, name: endpoints, path: .version}, dest: {path: '.a[1000000000]'}}]",
+            "{}"
+        )
+    );
+    let rendered = render_docs(&documents, Mode::Aerostat);
+    assert_eq!(error_kinds(&rendered), ["InvalidDocumentFormat"]);
+    assert!(
+        rendered.diagnostics[0]
+            .message
+            .contains("list indices above"),
+        "{}",
+        rendered.diagnostics[0].message
+    );
+    assert!(rendered.diagnostics[0].location.is_some());
+    let deep = ".a".repeat(5000);
+    let documents = format!(
+        "{CATALOGUE}{}",
+        consumer(
+            &format!(
+                "[{{src: {{schema: example/Catalogue/v1, name: endpoints, path: .version}}, dest: {{path: '{deep}'}}}}]"
+            ),
+            "{}"
+        )
+    );
+    assert_eq!(
+        error_kinds(&render_docs(&documents, Mode::Deckhand)),
+        ["InvalidDocumentFormat"]
+    );
+}
