@@ -131,6 +131,9 @@ struct Node {
 pub struct Arena {
     nodes: Vec<Node>,
     origins: Vec<Origin>,
+    /// Every mapping key seen, stored once: sites repeat the same few hundred keys
+    /// across thousands of documents.
+    keys: std::collections::HashSet<Key>,
 }
 
 /// Why a value could not be written at a path.
@@ -151,6 +154,16 @@ impl Arena {
     /// An empty arena.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The shared copy of a mapping key.
+    pub fn intern(&mut self, text: &str) -> Key {
+        if let Some(key) = self.keys.get(text) {
+            return key.clone();
+        }
+        let key = Key::from(text);
+        self.keys.insert(key.clone());
+        key
     }
 
     /// Number of nodes, garbage included (for benchmarks).
@@ -224,7 +237,11 @@ impl Arena {
                 let mut map = IndexMap::with_capacity(entries.len());
                 for (key, value) in entries {
                     let child = self.from_yaml(value, origin);
-                    map.insert(Key::from(yaml_key_string(key)), child);
+                    let key = match &key.value {
+                        aero_yaml::Yaml::Str(text) => self.intern(text),
+                        _ => self.intern(&yaml_key_string(key)),
+                    };
+                    map.insert(key, child);
                 }
                 Value::Map(Box::new(map))
             }
@@ -258,7 +275,8 @@ impl Arena {
                 let mut map = IndexMap::with_capacity(entries.len());
                 for (key, value) in entries {
                     let child = self.from_json(value, origin, line, column);
-                    map.insert(Key::from(key.as_str()), child);
+                    let key = self.intern(key);
+                    map.insert(key, child);
                 }
                 Value::Map(Box::new(map))
             }
@@ -426,9 +444,13 @@ impl Arena {
         };
         let found = self.value(id).type_name();
         match segment {
-            Segment::Key(key) => match self.value_mut(id) {
+            Segment::Key(key) => match &mut self.nodes[id.0 as usize].value {
                 Value::Map(entries) => {
-                    entries.insert(Key::from(key.as_str()), new_value);
+                    let key = match self.keys.get(key.as_str()) {
+                        Some(shared) => shared.clone(),
+                        None => Key::from(key.as_str()),
+                    };
+                    entries.insert(key, new_value);
                     Ok(())
                 }
                 _ => Err(WriteError {
