@@ -251,6 +251,10 @@ pub fn load_documents(
                 diagnostics: Vec::new(),
                 doc_ref: None,
             };
+            if let Some(diagnostic) = pegleg_encrypted(&yaml_document.root, source_id) {
+                loaded.diagnostics.push(diagnostic);
+                continue;
+            }
             let root = unwrap_pegleg(&yaml_document.root);
             let index = DocIndex(loaded.documents.len() as u32);
             if let Some(document) = reader.read(root, index, arena) {
@@ -260,6 +264,31 @@ pub fn load_documents(
         }
     }
     loaded
+}
+
+/// A Pegleg-managed document still encrypted by Pegleg (its `managedDocument` is a
+/// Fernet token, not a document) cannot be rendered; say how to bring it over.
+fn pegleg_encrypted(root: &Node, source: SourceId) -> Option<Diagnostic> {
+    if get_str(root, "schema") != Some(PEGLEG_MANAGED_SCHEMA) {
+        return None;
+    }
+    let data = get(root, "data")?;
+    let inner = get(data, "managedDocument");
+    if inner.is_some_and(|inner| matches!(inner.value, Yaml::Map(_))) {
+        return None;
+    }
+    let name = get(root, "metadata")
+        .and_then(|metadata| get_str(metadata, "name"))
+        .unwrap_or("?");
+    Some(
+        Diagnostic::error(
+            ErrorKind::EncryptionSourceNotFound,
+            format!("`{name}` is a Pegleg-encrypted managed document"),
+        )
+        .at(Some(Location { source, line: root.span.start.line, column: root.span.start.col }))
+        .with_path("data.managedDocument")
+        .with_hint("convert it with `aero secrets import-pegleg SITE` (needs PEGLEG_PASSPHRASE and PEGLEG_SALT)"),
+    )
 }
 
 /// `pegleg/PeglegManagedDocument/v1` wraps the real document in `data.managedDocument`.

@@ -58,8 +58,12 @@ pub fn schema_set(
     rendered: &Rendered,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, SchemaEntry> {
+    // Deckhand knew only its own kinds' schemas; everything else came from the site's
+    // DataSchemas. In its mode, Aerostat's built-ins for other kinds stay out, so a
+    // site that Deckhand accepted is not rejected by a schema Deckhand never had.
     let mut set: BTreeMap<String, SchemaEntry> = builtin_schemas()
         .into_iter()
+        .filter(|(name, _)| rendered.mode == Mode::Aerostat || name.starts_with("deckhand/"))
         .map(|(name, schema)| {
             (
                 name,

@@ -821,3 +821,57 @@ fn hostile_paths_are_rejected_before_they_cost_memory() {
         ["InvalidDocumentFormat"]
     );
 }
+
+#[test]
+fn pegleg_managed_documents_are_unwrapped_or_refused_when_still_encrypted() {
+    let wrapped = "---
+schema: pegleg/PeglegManagedDocument/v1
+metadata:
+  schema: metadata/Document/v1
+  name: deckhand/Passphrase/v1/db-password
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data:
+  generated: {at: '2019-01-01T00:00:00', by: pegleg}
+  managedDocument:
+    schema: deckhand/Passphrase/v1
+    metadata:
+      schema: metadata/Document/v1
+      name: db-password
+      storagePolicy: encrypted
+      layeringDefinition: {abstract: false, layer: site}
+    data: wrapped-secret-value
+";
+    let rendered = render_docs(wrapped, Mode::Aerostat);
+    assert_clean(&rendered);
+    assert_eq!(
+        data_of(&rendered, "db-password"),
+        json!("wrapped-secret-value")
+    );
+    let encrypted = "---
+schema: pegleg/PeglegManagedDocument/v1
+metadata:
+  schema: metadata/Document/v1
+  name: deckhand/Passphrase/v1/db-password
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data:
+  encrypted: {at: '2019-01-01T00:00:00', by: pegleg}
+  managedDocument: gAAAAABc-not-a-real-token
+";
+    let rendered = render_docs(encrypted, Mode::Aerostat);
+    assert_eq!(error_kinds(&rendered), ["EncryptionSourceNotFound"]);
+    assert!(
+        rendered.diagnostics[0]
+            .hint
+            .as_deref()
+            .unwrap_or("")
+            .contains("import-pegleg")
+    );
+    assert_eq!(
+        rendered.diagnostics[0]
+            .location
+            .map(|location| location.line),
+        Some(2)
+    );
+}

@@ -79,6 +79,8 @@ metadata:
 data:
   release: keystone
 ";
+    // Deckhand never had Aerostat's schemas for other tools' kinds: its mode does not apply them.
+    assert!(validate(&render_docs(chart, Mode::Deckhand)).is_empty());
     let diagnostics = validate(&render_docs(chart, Mode::Aerostat));
     assert!(!diagnostics.is_empty());
     assert!(
@@ -95,6 +97,11 @@ metadata:
   layeringDefinition: {abstract: false, layer: site}
 data: {password: hunter2-hunter2}
 ";
+    assert_eq!(
+        validate(&render_docs(secret, Mode::Deckhand)).len(),
+        1,
+        "Deckhand's own kinds stay validated"
+    );
     let diagnostics = validate(&render_docs(secret, Mode::Aerostat));
     assert_eq!(diagnostics.len(), 1);
     assert!(
