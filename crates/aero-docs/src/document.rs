@@ -787,10 +787,20 @@ impl EnvelopeReader {
             | Some(Node {
                 value: Yaml::Null, ..
             }) => {}
-            Some(Node {
-                value: Yaml::Seq(items),
-                ..
-            }) => {
+            Some(
+                node @ Node {
+                    value: Yaml::Seq(items),
+                    ..
+                },
+            ) => {
+                if items.is_empty() {
+                    self.fail(
+                        node,
+                        "metadata.layeringDefinition.actions",
+                        "`actions` must list at least one action",
+                        Some("use `[{method: merge, path: .}]` to inherit the parent's data"),
+                    );
+                }
                 for (position, item) in items.iter().enumerate() {
                     if let Some(action) = self.read_action(item, position) {
                         parts.actions.push(action);
@@ -922,6 +932,22 @@ impl EnvelopeReader {
         if !matches!(src.value, Yaml::Map(_)) {
             self.fail(src, &format!("{path}.src"), "`src` must be a mapping", None);
             return None;
+        }
+        if let Yaml::Map(src_entries) = &src.value {
+            for (key, _) in src_entries {
+                let key_text = crate::value::yaml_key_string(key);
+                if !matches!(
+                    key_text.as_str(),
+                    "schema" | "name" | "path" | "pattern" | "match_group" | "deepcopy"
+                ) {
+                    self.fail(
+                        key,
+                        &format!("{path}.src.{key_text}"),
+                        format!("unexpected key `{key_text}` in a substitution source"),
+                        Some("src allows schema, name, path, pattern, match_group, deepcopy"),
+                    );
+                }
+            }
         }
         let src_schema = self.expect_str(src, "schema", &format!("{path}.src.schema"), true);
         if let Some(schema) = src_schema

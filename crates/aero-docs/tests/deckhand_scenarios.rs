@@ -875,3 +875,42 @@ data:
         Some(2)
     );
 }
+
+#[test]
+fn metadata_follows_deckhands_metadata_document_schema() {
+    let documents = "---
+schema: example/Kind/v1
+metadata:
+  schema: metadata/Document/v1
+  name: strict
+  storagePolicy: cleartext
+  layeringDefinition:
+    layer: site
+    parentSelector: {a: b}
+    actions: []
+  substitutions:
+  - src: {schema: example/Kind/v1, name: x, path: ., typo: 1}
+    dest: {path: .y}
+data: {}
+";
+    let rendered = render_docs(documents, Mode::Aerostat);
+    let messages: Vec<&str> = rendered
+        .diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "`actions` must list at least one action",
+            "unexpected key `typo` in a substitution source"
+        ]
+    );
+    assert!(
+        rendered
+            .diagnostics
+            .iter()
+            .all(|diagnostic| diagnostic.kind.map(|kind| kind.name())
+                == Some("InvalidDocumentFormat"))
+    );
+}
