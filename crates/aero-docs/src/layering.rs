@@ -11,7 +11,6 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, ErrorKind, Location};
 use crate::document::{Action, ActionMethod, DocIndex, Document};
-use crate::path::{DocPath, Segment};
 use crate::render::Mode;
 use crate::value::{Arena, NodeId, OriginId, Value};
 
@@ -442,9 +441,4 @@ fn deep_delete_by_value(arena: &mut Arena, target: NodeId, current: NodeId) -> b
         }
     }
     false
-}
-
-/// The key or index of the last path step, for messages.
-pub fn last_segment(path: &DocPath) -> Option<&Segment> {
-    path.segments.last()
 }

@@ -135,12 +135,10 @@ pub fn aerostat_order(documents: &[Document], graph: &Graph, excluded: &[bool]) 
     order
 }
 
-/// Deckhand's order: networkx 3's `topological_sort` of the dependency graph
-/// (Kahn's algorithm by generations: nodes without incoming edges in node-insertion
-/// order, then, walking each yielded node's successors in edge-insertion order, every
-/// node whose last incoming edge was just removed), reversed, followed by the
-/// documents that are not in the graph in input order.
-pub fn deckhand_order(documents: &[Document], graph: &Graph, excluded: &[bool]) -> Vec<DocIndex> {
+/// networkx 3's `topological_sort`: generations by Kahn's algorithm, nodes without
+/// incoming edges first in node-insertion order, then each yielded node's successors
+/// in edge-insertion order as their last incoming edge goes.
+pub fn networkx_topological_sort(graph: &Graph) -> Vec<DocIndex> {
     let mut indegree: HashMap<DocIndex, usize> = HashMap::new();
     for successors in graph.edges.values() {
         for to in successors {
@@ -169,6 +167,16 @@ pub fn deckhand_order(documents: &[Document], graph: &Graph, excluded: &[bool]) 
         sorted.extend(generation);
         generation = next;
     }
+    sorted
+}
+
+/// Deckhand's order: networkx 3's `topological_sort` of the dependency graph
+/// (Kahn's algorithm by generations: nodes without incoming edges in node-insertion
+/// order, then, walking each yielded node's successors in edge-insertion order, every
+/// node whose last incoming edge was just removed), reversed, followed by the
+/// documents that are not in the graph in input order.
+pub fn deckhand_order(documents: &[Document], graph: &Graph, excluded: &[bool]) -> Vec<DocIndex> {
+    let mut sorted = networkx_topological_sort(graph);
     sorted.reverse();
     let mut in_result = vec![false; documents.len()];
     let mut order = Vec::with_capacity(documents.len());
@@ -204,8 +212,12 @@ mod tests {
             [DocIndex(0), DocIndex(1), DocIndex(2), DocIndex(3)]
         );
         // networkx: generation [0, 3]; removing 0's edges: 1 (indegree 2->1), 2 (2->1);
-        // removing 3's: 2 (1->0) -> next [2]; then 1 -> [1]. Sorted 0,3,2,1; reversed 1,2,3,0.
+        // removing 3's: 2 (1->0) -> next [2]; then 1 -> [1]. Sorted 0,3,2,1.
         assert!(graph.find_cycle().is_none());
+        assert_eq!(
+            networkx_topological_sort(&graph),
+            [DocIndex(0), DocIndex(3), DocIndex(2), DocIndex(1)]
+        );
     }
 
     #[test]

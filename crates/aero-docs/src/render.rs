@@ -144,7 +144,7 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
             collect_secret_strings(&arena, document.data, &mut secret_strings);
         }
     }
-    check_identities(&documents, config.mode, &mut diagnostics, &mut failed);
+    check_identities(&documents, &mut diagnostics, &mut failed);
 
     let layer_order = match layering_policy(&arena, &documents, config.mode, &mut diagnostics) {
         Some(order) => order,
@@ -460,7 +460,6 @@ fn open_encrypted(
 /// documents that are not replacements of each other (checked with parents later).
 fn check_identities(
     documents: &[Document],
-    _mode: Mode,
     diagnostics: &mut Vec<Diagnostic>,
     failed: &mut [bool],
 ) {

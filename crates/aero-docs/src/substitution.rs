@@ -449,35 +449,31 @@ fn insert_value(
         }
         Mode::Deckhand => context.arena.deep_copy(value),
         Mode::Aerostat => {
+            // Each distinct origin in the copied subtree is wrapped once, so explain
+            // can follow a copied value back to the source that wrote it.
             let arena = &mut *context.arena;
-            let mut wrapped: std::collections::HashMap<OriginId, OriginId> =
-                std::collections::HashMap::new();
-            let template = arena.origin(origin).clone();
-            let mut pending: Vec<(OriginId, Origin)> = Vec::new();
-            // Wrap each distinct inner origin once so explain can follow the chain.
-            let mut collect = |inner: OriginId, arena_ref: &Arena| {
-                if !wrapped.contains_key(&inner) && !pending.iter().any(|(id, _)| *id == inner) {
-                    let mut origin = template.clone();
-                    if let OriginKind::Substituted { inner: slot, .. } = &mut origin.kind {
-                        *slot = inner;
-                    }
-                    origin.secret = arena_ref.origin(inner).secret;
-                    pending.push((inner, origin));
-                }
-            };
+            let mut inner_origins = std::collections::BTreeSet::new();
             let mut stack = vec![value];
             while let Some(node) = stack.pop() {
-                collect(arena.node_origin(node), arena);
+                inner_origins.insert(arena.node_origin(node));
                 match arena.value(node) {
                     Value::Seq(items) => stack.extend(items.iter().copied()),
                     Value::Map(entries) => stack.extend(entries.values().copied()),
                     _ => {}
                 }
             }
-            for (inner, origin) in pending {
-                let id = arena.add_origin(origin);
-                wrapped.insert(inner, id);
-            }
+            let template = arena.origin(origin).clone();
+            let wrapped: std::collections::HashMap<OriginId, OriginId> = inner_origins
+                .into_iter()
+                .map(|inner| {
+                    let mut wrapped_origin = template.clone();
+                    if let OriginKind::Substituted { inner: slot, .. } = &mut wrapped_origin.kind {
+                        *slot = inner;
+                    }
+                    wrapped_origin.secret = arena.origin(inner).secret;
+                    (inner, arena.add_origin(wrapped_origin))
+                })
+                .collect();
             arena.deep_copy_mapping(value, &mut |inner| {
                 wrapped.get(&inner).copied().unwrap_or(inner)
             })
@@ -657,9 +653,4 @@ fn python_template(template: &str, captures: &fancy_regex::Captures<'_>) -> Resu
         }
     }
     Ok(out)
-}
-
-/// An empty mapping node (for null data).
-pub fn empty_map(arena: &mut Arena, origin: OriginId) -> NodeId {
-    arena.add(Value::empty_map(), origin, 0, 0)
 }

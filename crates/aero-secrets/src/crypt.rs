@@ -92,13 +92,9 @@ pub fn plan_decrypt(
     scope: Scope,
 ) -> Result<ChangePlan, SecretsError> {
     let transform = |file: &LoadedFile, line: u32, document: &Value| {
-        let Some(data) = document
-            .get("data")
-            .filter(|data| envelope::is_encrypted_data(data))
-        else {
+        let Some(clear) = decrypt_if_encrypted(file, line, document, identities)? else {
             return Ok(None);
         };
-        let clear = decrypt_document(file, line, document, data, identities)?;
         Ok(Some((with_data(document, clear), Action::Decrypted)))
     };
     rewrite_site(site, scope, &transform)
@@ -112,13 +108,9 @@ pub fn plan_rekey(
     scope: Scope,
 ) -> Result<ChangePlan, SecretsError> {
     let transform = |file: &LoadedFile, line: u32, document: &Value| {
-        let Some(data) = document
-            .get("data")
-            .filter(|data| envelope::is_encrypted_data(data))
-        else {
+        let Some(clear) = decrypt_if_encrypted(file, line, document, identities)? else {
             return Ok(None);
         };
-        let clear = decrypt_document(file, line, document, data, identities)?;
         let encrypted =
             envelope::encrypt_data(&clear, recipients).map_err(|source| SecretsError::Encrypt {
                 document: document::describe(document),
@@ -129,6 +121,22 @@ pub fn plan_rekey(
         Ok(Some((with_data(document, encrypted), Action::Rekeyed)))
     };
     rewrite_site(site, scope, &transform)
+}
+
+/// The clear data of `document` if its data is encrypted, `None` if it is in clear.
+fn decrypt_if_encrypted(
+    file: &LoadedFile,
+    line: u32,
+    document: &Value,
+    identities: &Identities,
+) -> Result<Option<Value>, SecretsError> {
+    match document
+        .get("data")
+        .filter(|data| envelope::is_encrypted_data(data))
+    {
+        Some(data) => decrypt_document(file, line, document, data, identities).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Decrypts one document's data, naming it in the error.
