@@ -7,8 +7,10 @@
 //! documents: callers build a [`config::BmcConfig`].
 //!
 //! Layers, bottom up:
-//! * [`transport`]: a `reqwest` client per BMC with its TLS settings (system roots, CA
-//!   bundle, pinned SHA-256 fingerprint, or explicitly insecure; rustls or OpenSSL);
+//! * [`transport`]: an HTTP client per BMC with its TLS settings (system roots, CA bundle,
+//!   pinned SHA-256 fingerprint, or explicitly insecure) on one of two backends: rustls
+//!   (`reqwest`, the default) or OpenSSL (hyper over `tokio-openssl`, TLS 1.0 and legacy
+//!   suites for old firmware), behind the same request/answer boundary;
 //! * [`auth`]: session login with fallback to Basic, one re-login after a 401, logout;
 //! * [`retry`]: which failures are transient ([`retry::error_policy`], pure) and the backoff
 //!   between attempts ([`retry::Backoff`]); [`client`] applies them with an overall

@@ -1,32 +1,41 @@
 //! TLS: the emulator over HTTPS with a CA and certificate made by the test; CA bundle,
-//! pinned fingerprint, insecure mode, both backends, and verification failures. A legacy
-//! server (TLS 1.2 with only a CBC/RSA-key-exchange suite) that rustls refuses and the
-//! OpenSSL backend accepts.
+//! pinned fingerprint, insecure mode, both backends, and verification failures. Legacy
+//! servers (only TLS 1.0, only TLS 1.1, or TLS 1.2 with only a CBC/RSA-key-exchange suite, at
+//! OpenSSL security level 0) in front of the fixture server: rustls refuses them and says
+//! to choose the OpenSSL backend, which discovers, inventories and drives them with the same
+//! certificate checks, pooling, redirects and failure kinds as rustls.
 
 mod support;
 
-use std::io::{Read, Write};
-use std::path::Path;
 use std::time::Duration;
 
 use aero_redfish::client::BmcClient;
+use aero_redfish::config::BmcConfig;
 use aero_redfish::error::{Answer, RedfishError, TransportFailureKind};
 use aero_redfish::power::PowerState;
+use aero_redfish::retry::RetryPolicy;
 use aero_redfish::transport::{Sha256Fingerprint, TlsBackend, TlsConfig, TlsVerification};
+use openssl::ssl::SslVersion;
 use support::emulator::{Emulator, EmulatorOptions, PASSWORD, USERNAME};
-use support::tls::TestPki;
+use support::fake_bmc::{Behaviour, FakeBmc, Reply};
+use support::tls::{LEGACY_ECDHE_CIPHER, LEGACY_RSA_CIPHER, LegacyTlsFront, TestPki};
+use support::vendors;
+
+fn config_with(url: &str, backend: TlsBackend, verification: TlsVerification) -> BmcConfig {
+    let mut config = support::fast_config(url, USERNAME, PASSWORD);
+    config.tls = TlsConfig {
+        backend,
+        verification,
+    };
+    config
+}
 
 async fn connect_with(
     url: &str,
     backend: TlsBackend,
     verification: TlsVerification,
 ) -> Result<BmcClient, RedfishError> {
-    let mut config = support::fast_config(url, USERNAME, PASSWORD);
-    config.tls = TlsConfig {
-        backend,
-        verification,
-    };
-    BmcClient::connect(config).await
+    BmcClient::connect(config_with(url, backend, verification)).await
 }
 
 #[track_caller]
@@ -74,6 +83,7 @@ async fn emulator_over_https() {
         (TlsBackend::Rustls, TlsVerification::Fingerprint(pinned)),
         (TlsBackend::Rustls, TlsVerification::Insecure),
         (TlsBackend::OpenSsl, ca.clone()),
+        (TlsBackend::OpenSsl, TlsVerification::Fingerprint(pinned)),
         (TlsBackend::OpenSsl, TlsVerification::Insecure),
     ] {
         let label = format!("{backend:?} {verification:?}");
@@ -116,6 +126,15 @@ async fn emulator_over_https() {
         connect_with(&url, TlsBackend::OpenSsl, other_ca).await,
         "certificate",
     );
+    assert_tls_failure(
+        connect_with(
+            &url,
+            TlsBackend::OpenSsl,
+            TlsVerification::Fingerprint(wrong_pin),
+        )
+        .await,
+        "does not match the pinned",
+    );
 
     // A CA bundle that is not PEM is a configuration error, before any request.
     let garbage = emulator.scratch().join("garbage.pem");
@@ -140,75 +159,287 @@ async fn emulator_over_https() {
     );
 }
 
-/// A TLS 1.2 server offering only AES128-SHA (RSA key exchange, CBC), which rustls refuses,
-/// that answers every request with a service root.
-fn legacy_tls_server(certificate: &Path, key: &Path) -> u16 {
-    use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVersion};
-    let mut builder = SslAcceptor::mozilla_intermediate(SslMethod::tls()).expect("acceptor");
-    builder
-        .set_private_key_file(key, SslFiletype::PEM)
-        .expect("key");
-    builder
-        .set_certificate_chain_file(certificate)
-        .expect("certificate");
-    builder
-        .set_min_proto_version(Some(SslVersion::TLS1_2))
-        .expect("min version");
-    builder
-        .set_max_proto_version(Some(SslVersion::TLS1_2))
-        .expect("max version");
-    builder.set_cipher_list("AES128-SHA").expect("cipher list");
-    let acceptor = builder.build();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("address").port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let acceptor = acceptor.clone();
-            std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let Ok(mut tls) = acceptor.accept(stream) else {
-                    return;
-                };
-                let mut request = Vec::new();
-                let mut buffer = [0u8; 1024];
-                while !request.windows(4).any(|window| window == b"\r\n\r\n") {
-                    match tls.read(&mut buffer) {
-                        Ok(0) | Err(_) => return,
-                        Ok(read) => request.extend_from_slice(&buffer[..read]),
-                    }
-                }
-                let body = r#"{"@odata.id":"/redfish/v1/","RedfishVersion":"1.0.0","Vendor":"LegacyCo","Systems":{"@odata.id":"/redfish/v1/Systems"}}"#;
-                let answer = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = tls.write_all(answer.as_bytes());
-                let _ = tls.shutdown();
-            });
-        }
-    });
-    port
+/// The DMTF rackmount mockup behind a legacy TLS front speaking only `version` and `cipher`.
+async fn legacy_bmc(version: SslVersion, cipher: &str, pki: &TestPki) -> (FakeBmc, LegacyTlsFront) {
+    let server = FakeBmc::mockup("public-rackmount1").await;
+    let front = LegacyTlsFront::start(
+        &server.url,
+        version,
+        cipher,
+        &pki.server_certificate,
+        &pki.server_key,
+    )
+    .await;
+    (server, front)
 }
 
 #[tokio::test]
-async fn legacy_cipher_needs_the_openssl_backend() {
+async fn tls_1_0_and_1_1_only_bmcs_need_the_openssl_backend() {
     let pki = TestPki::generate();
-    let port = legacy_tls_server(&pki.server_certificate, &pki.server_key);
-    let url = format!("https://127.0.0.1:{port}");
     let ca = TlsVerification::CaBundle(pki.ca_certificate.clone());
+    let pinned: Sha256Fingerprint = pki.server_fingerprint().parse().expect("fingerprint");
+    let wrong_pin: Sha256Fingerprint = pki
+        .fingerprint_of(&pki.other_ca_certificate)
+        .parse()
+        .expect("fingerprint");
+    for (version, label) in [
+        (SslVersion::TLS1, "TLS 1.0"),
+        (SslVersion::TLS1_1, "TLS 1.1"),
+    ] {
+        let (server, front) = legacy_bmc(version, LEGACY_ECDHE_CIPHER, &pki).await;
 
-    let refused = connect_with(&url, TlsBackend::Rustls, ca.clone()).await;
-    assert_tls_failure(refused, "handshake");
+        // rustls cannot: the error names the version problem and the way out.
+        let refused = connect_with(&front.url, TlsBackend::Rustls, ca.clone()).await;
+        assert_tls_failure(refused, "only TLS versions older than 1.2");
+        let refused = connect_with(&front.url, TlsBackend::Rustls, ca.clone())
+            .await
+            .expect_err("rustls refuses")
+            .to_string();
+        assert!(
+            refused.contains("openssl TLS backend"),
+            "{label}: {refused}"
+        );
 
-    let client = connect_with(&url, TlsBackend::OpenSsl, ca)
+        // OpenSSL can, with the CA bundle and with a pinned fingerprint.
+        for verification in [ca.clone(), TlsVerification::Fingerprint(pinned)] {
+            let context = format!("{label} {verification:?}");
+            let client = connect_with(&front.url, TlsBackend::OpenSsl, verification)
+                .await
+                .unwrap_or_else(|error| panic!("{context}: {error}"));
+            assert_eq!(
+                client.service().systems.as_deref(),
+                Some("/redfish/v1/Systems"),
+                "{context}"
+            );
+            assert!(client.uses_session().await, "{context}");
+            let system = client
+                .system(None)
+                .await
+                .unwrap_or_else(|error| panic!("{context}: {error}"));
+            let inventory = system
+                .inventory()
+                .await
+                .unwrap_or_else(|error| panic!("{context}: {error}"));
+            assert_eq!(inventory.system_id, "437XR1138R2", "{context}");
+            assert_eq!(inventory.manufacturer.as_deref(), Some("Contoso"));
+            assert_eq!(inventory.processor_count, Some(2));
+            assert_eq!(inventory.memory_gib, Some(96.0));
+            assert_eq!(inventory.power_state, PowerState::On);
+            client.close().await.expect("logout");
+        }
+        assert!(
+            server.requests_to("GET", "/Systems/437XR1138R2").len() >= 2,
+            "{label}: the requests went through the front"
+        );
+
+        // A wrong pin and an untrusted certificate are refused, clearly and at once.
+        assert_tls_failure(
+            connect_with(
+                &front.url,
+                TlsBackend::OpenSsl,
+                TlsVerification::Fingerprint(wrong_pin),
+            )
+            .await,
+            &format!("certificate fingerprint {pinned} does not match the pinned {wrong_pin}"),
+        );
+        assert_tls_failure(
+            connect_with(
+                &front.url,
+                TlsBackend::OpenSsl,
+                TlsVerification::CaBundle(pki.other_ca_certificate.clone()),
+            )
+            .await,
+            "certificate verification failed: unable to get local issuer certificate",
+        );
+        assert_tls_failure(
+            connect_with(
+                &front.url,
+                TlsBackend::OpenSsl,
+                TlsVerification::SystemRoots,
+            )
+            .await,
+            "certificate verification failed",
+        );
+    }
+}
+
+#[tokio::test]
+async fn legacy_cipher_suites_need_the_openssl_backend() {
+    let pki = TestPki::generate();
+    let ca = TlsVerification::CaBundle(pki.ca_certificate.clone());
+    let (_server, front) = legacy_bmc(SslVersion::TLS1_2, LEGACY_RSA_CIPHER, &pki).await;
+    let refused = connect_with(&front.url, TlsBackend::Rustls, ca.clone()).await;
+    assert_tls_failure(refused, "no cipher suite rustls accepts");
+    let refused = connect_with(&front.url, TlsBackend::Rustls, ca.clone())
+        .await
+        .expect_err("rustls refuses")
+        .to_string();
+    assert!(refused.contains("openssl TLS backend"), "{refused}");
+
+    let client = connect_with(&front.url, TlsBackend::OpenSsl, ca)
         .await
         .expect("OpenSSL speaks the legacy suite");
-    assert_eq!(client.service().vendor.as_deref(), Some("LegacyCo"));
-    assert_eq!(
-        client.service().systems.as_deref(),
-        Some("/redfish/v1/Systems")
-    );
-    assert!(!client.uses_session().await);
+    let system = client.system(None).await.expect("system");
+    assert_eq!(system.id(), "437XR1138R2");
+}
+
+#[tokio::test]
+async fn openssl_backend_pools_connections_unless_a_quirk_says_otherwise() {
+    let pki = TestPki::generate();
+    let ca = TlsVerification::CaBundle(pki.ca_certificate.clone());
+    for (manufacturer, closes) in [("Contoso", false), ("Sushy Emulator", true)] {
+        let mut shape = vendors::contoso();
+        shape.manufacturer = manufacturer;
+        let server = FakeBmc::start(shape.resources(), Behaviour::bmc(USERNAME, PASSWORD)).await;
+        let front = LegacyTlsFront::start(
+            &server.url,
+            SslVersion::TLS1,
+            LEGACY_ECDHE_CIPHER,
+            &pki.server_certificate,
+            &pki.server_key,
+        )
+        .await;
+        let client = connect_with(&front.url, TlsBackend::OpenSsl, ca.clone())
+            .await
+            .expect("connect");
+        let system = client.system(None).await.expect("system");
+        system.power_state().await.expect("state");
+        let before = front.handshakes();
+        for _ in 0..5 {
+            system.power_state().await.expect("state");
+        }
+        let last = server.requests().pop().expect("request");
+        if closes {
+            // The sushy-emulator rule: one connection (and TLS handshake) per request.
+            assert_eq!(front.handshakes() - before, 5, "{manufacturer}");
+            assert_eq!(last.header("connection"), Some("close"));
+        } else {
+            assert_eq!(front.handshakes(), 1, "keep-alive reuses one connection");
+            assert_eq!(last.header("connection"), None);
+        }
+        assert_eq!(last.header("odata-version"), Some("4.0"));
+        assert_eq!(last.header("accept-encoding"), Some("identity"));
+        assert!(
+            last.header("user-agent")
+                .is_some_and(|agent| agent.starts_with("aerostat/")),
+            "{:?}",
+            last.header("user-agent")
+        );
+    }
+}
+
+/// Both backends follow redirects the same way: within the BMC only, at most 5 in a row,
+/// and a redirect they do not follow is handed up as the answer.
+#[tokio::test]
+async fn both_backends_follow_redirects_within_the_bmc_only() {
+    let pki = TestPki::generate();
+    let shape = vendors::contoso();
+    let server = FakeBmc::start(shape.resources(), Behaviour::bmc(USERNAME, PASSWORD)).await;
+    server.hook(|request, _| {
+        let path = request.path.as_str();
+        if path == "/redfish/v1/Systems/System" {
+            // The emulator's name -> id redirect.
+            return Some(Reply::empty(307).header("Location", "/redfish/v1/Systems/1"));
+        }
+        if path == "/redfish/v1/Systems/loop" {
+            return Some(Reply::empty(307).header("Location", "/redfish/v1/Systems/loop"));
+        }
+        if path == "/redfish/v1/Systems/elsewhere" {
+            return Some(
+                Reply::empty(302).header("Location", "http://127.0.0.2:9/redfish/v1/Systems/1"),
+            );
+        }
+        None
+    });
+    let front = LegacyTlsFront::start(
+        &server.url,
+        SslVersion::TLS1,
+        LEGACY_RSA_CIPHER,
+        &pki.server_certificate,
+        &pki.server_key,
+    )
+    .await;
+    let ca = TlsVerification::CaBundle(pki.ca_certificate.clone());
+    for (url, backend) in [
+        (server.url.clone(), TlsBackend::Rustls),
+        (front.url.clone(), TlsBackend::OpenSsl),
+    ] {
+        let before = server.requests().len();
+        let client = connect_with(&url, backend, ca.clone())
+            .await
+            .expect("connect");
+        let system = client
+            .system(Some("System"))
+            .await
+            .unwrap_or_else(|error| panic!("{backend:?}: {error}"));
+        assert_eq!(system.id(), "1", "{backend:?}");
+        let error = client
+            .system(Some("loop"))
+            .await
+            .expect_err("no such system");
+        assert!(
+            matches!(error, RedfishError::SystemNotFound { .. }),
+            "{backend:?}: {error}"
+        );
+        client
+            .system(Some("elsewhere"))
+            .await
+            .expect_err("no such system");
+        let requests = server.requests()[before..].to_vec();
+        let count = |path: &str| {
+            requests
+                .iter()
+                .filter(|request| request.path == path)
+                .count()
+        };
+        assert_eq!(count("/redfish/v1/Systems/System"), 1, "{backend:?}");
+        // The first request and five redirects, then the 307 is the answer.
+        assert_eq!(count("/redfish/v1/Systems/loop"), 6, "{backend:?}");
+        // Not followed to another origin.
+        assert_eq!(count("/redfish/v1/Systems/elsewhere"), 1, "{backend:?}");
+    }
+}
+
+/// A BMC that accepts TCP connections but never answers the handshake: both backends give
+/// up after the connect timeout with a (retried) timeout.
+#[tokio::test]
+async fn both_backends_time_out_a_silent_handshake_and_retry() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("https://{}", listener.local_addr().expect("address"));
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    for backend in [TlsBackend::Rustls, TlsBackend::OpenSsl] {
+        let mut config = config_with(&url, backend, TlsVerification::Insecure);
+        config.timing.connect_timeout = Duration::from_millis(300);
+        config.timing.request_timeout = Duration::from_secs(1);
+        config.retry = RetryPolicy {
+            initial_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(10),
+            multiplier: 1.0,
+            max_retries: 1,
+            jitter: 0.0,
+        };
+        let error = BmcClient::connect(config).await.expect_err("no handshake");
+        let failure = error.request_failure().expect("request failure");
+        assert!(
+            matches!(
+                failure.answer,
+                Answer::Transport {
+                    kind: TransportFailureKind::Timeout,
+                    ..
+                }
+            ),
+            "{backend:?}: {error}"
+        );
+        assert_eq!(failure.attempts, 2, "{backend:?}: retried once: {error}");
+    }
+    silent.abort();
 }
 
 #[tokio::test]

@@ -1,8 +1,16 @@
 //! Test certificates made with the `openssl` command: a CA and a server certificate for
-//! 127.0.0.1/localhost signed by it, plus a second, unrelated CA.
+//! 127.0.0.1/localhost signed by it, plus a second, unrelated CA. And a legacy TLS front: a
+//! TLS terminator that speaks only one old protocol version with one legacy cipher suite, in
+//! front of a plain-HTTP fixture server, as old BMC firmware does.
 
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use openssl::ssl::{Ssl, SslContext, SslFiletype, SslMethod, SslVersion};
+use tokio_openssl::SslStream;
 
 /// Paths of generated certificates.
 pub struct TestPki {
@@ -128,5 +136,104 @@ impl TestPki {
         )
         .trim()
         .to_string()
+    }
+}
+
+/// ECDHE with RSA signatures, AES-128-CBC, SHA-1 MAC: under TLS 1.0/1.1 the key exchange is
+/// signed with MD5+SHA-1, which OpenSSL 3 clients refuse below security level 0 ("legacy
+/// sigalg disallowed or unsupported"), as they do with old iDRAC/iLO firmware.
+pub const LEGACY_ECDHE_CIPHER: &str = "ECDHE-RSA-AES128-SHA";
+
+/// RSA key exchange, AES-128-CBC, SHA-1 MAC: no forward secrecy, refused by rustls.
+pub const LEGACY_RSA_CIPHER: &str = "AES128-SHA";
+
+/// A TLS terminator in front of a plain-HTTP server: exactly one protocol version and one
+/// cipher suite, at security level 0 (or the server side refuses TLS 1.0/1.1 too). Every
+/// accepted TLS connection gets its own connection to the backend, and the bytes are copied
+/// both ways, so keep-alive and `Connection: close` pass through.
+pub struct LegacyTlsFront {
+    /// `https://127.0.0.1:<port>`.
+    pub url: String,
+    handshakes: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for LegacyTlsFront {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl LegacyTlsFront {
+    /// Serves TLS `version` with `cipher` and `certificate`/`key`, and forwards to
+    /// `backend_url` (`http://127.0.0.1:<port>`).
+    pub async fn start(
+        backend_url: &str,
+        version: SslVersion,
+        cipher: &str,
+        certificate: &Path,
+        key: &Path,
+    ) -> LegacyTlsFront {
+        let mut builder = SslContext::builder(SslMethod::tls_server()).expect("context");
+        builder
+            .set_certificate_chain_file(certificate)
+            .expect("certificate");
+        builder
+            .set_private_key_file(key, SslFiletype::PEM)
+            .expect("key");
+        builder
+            .set_min_proto_version(Some(version))
+            .expect("min version");
+        builder
+            .set_max_proto_version(Some(version))
+            .expect("max version");
+        builder
+            .set_cipher_list(&format!("{cipher}:@SECLEVEL=0"))
+            .expect("cipher list");
+        let context = builder.build();
+        let backend = backend_url
+            .strip_prefix("http://")
+            .expect("plain-HTTP backend")
+            .to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let handshakes = Arc::new(AtomicUsize::new(0));
+        let task_handshakes = handshakes.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    continue;
+                };
+                let context = context.clone();
+                let backend = backend.clone();
+                let handshakes = task_handshakes.clone();
+                tokio::spawn(async move {
+                    let Ok(ssl) = Ssl::new(&context) else { return };
+                    let Ok(mut tls) = SslStream::new(ssl, client) else {
+                        return;
+                    };
+                    if Pin::new(&mut tls).accept().await.is_err() {
+                        return;
+                    }
+                    handshakes.fetch_add(1, Ordering::SeqCst);
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(&backend).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut upstream).await;
+                });
+            }
+        });
+        LegacyTlsFront {
+            url: format!("https://127.0.0.1:{port}"),
+            handshakes,
+            task,
+        }
+    }
+
+    /// Completed TLS handshakes so far (one per client connection).
+    pub fn handshakes(&self) -> usize {
+        self.handshakes.load(Ordering::SeqCst)
     }
 }
