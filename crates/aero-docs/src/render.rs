@@ -195,9 +195,8 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
         })
         .cloned()
         .collect();
-    let layered: Vec<Document> = documents.clone();
     let parents = select_parents(
-        &layered,
+        &documents,
         &effective_order,
         config.mode,
         &mut diagnostics,
@@ -391,7 +390,7 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
 fn collect_secret_strings(arena: &Arena, id: NodeId, out: &mut BTreeSet<String>) {
     match arena.value(id) {
         Value::Str(text) => {
-            out.insert(text.clone());
+            out.insert(text.to_string());
         }
         Value::Int(_) | Value::Float(_) => {
             out.insert(arena.python_str(id));
@@ -434,7 +433,7 @@ fn open_encrypted(
             // Without the key (lint, diff), the data stays an opaque secret placeholder.
             Err(_) if config.allow_encrypted => {
                 document.data = arena.add(
-                    Value::Str("<encrypted>".to_string()),
+                    Value::Str("<encrypted>".into()),
                     document.origin,
                     line,
                     column,
@@ -517,7 +516,7 @@ fn layering_policy(
             Some(Value::Seq(items)) => items
                 .iter()
                 .map(|item| match arena.value(*item) {
-                    Value::Str(text) => Some(text.clone()),
+                    Value::Str(text) => Some(text.to_string()),
                     _ => None,
                 })
                 .collect::<Option<Vec<String>>>(),

@@ -86,7 +86,7 @@ fn collect_secret_leaves(arena: &Arena, id: NodeId, inherited: bool, out: &mut B
     let secret = inherited || arena.is_secret(id);
     match arena.value(id) {
         Value::Str(text) if secret => {
-            out.insert(text.clone());
+            out.insert(text.to_string());
         }
         Value::Int(_) | Value::Float(_) if secret => {
             out.insert(arena.python_str(id));
@@ -213,10 +213,12 @@ fn substitute_one(
                         context.secret_strings.insert(fragment.clone());
                     }
                     let (line, column) = context.arena.node_position(value);
-                    value =
-                        context
-                            .arena
-                            .add(Value::Str(fragment), substitution_origin, line, column);
+                    value = context.arena.add(
+                        Value::Str(fragment.into()),
+                        substitution_origin,
+                        line,
+                        column,
+                    );
                 }
                 None => {
                     return Err(failure(
@@ -529,7 +531,7 @@ impl Replacer<'_> {
             secret,
         });
         let (line, column) = arena.node_position(original);
-        arena.add(Value::Str(text), origin, line, column)
+        arena.add(Value::Str(text.into()), origin, line, column)
     }
 
     fn matches(&self, text: &str, pattern: &str) -> bool {

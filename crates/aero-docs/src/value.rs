@@ -25,6 +25,14 @@ pub struct OriginId(u32);
 /// copies every parent's data), which keeps copies allocation-free.
 pub type Key = std::sync::Arc<str>;
 
+/// A string value. Shared like keys: layering copies every parent's data, and a copy of a
+/// string is then a reference count, not an allocation.
+pub type Text = std::sync::Arc<str>;
+
+/// The entries of a mapping, in insertion order. Keys are short and trusted to be the
+/// site's own, so the hasher is rustc's fast non-cryptographic one.
+pub type Map = IndexMap<Key, NodeId, rustc_hash::FxBuildHasher>;
+
 /// One value; containers hold node ids.
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -37,11 +45,11 @@ pub enum Value {
     /// A float.
     Float(f64),
     /// A string.
-    Str(String),
+    Str(Text),
     /// A list.
     Seq(Vec<NodeId>),
     /// A mapping in insertion order.
-    Map(Box<IndexMap<Key, NodeId>>),
+    Map(Box<Map>),
 }
 
 impl Value {
@@ -133,7 +141,7 @@ pub struct Arena {
     origins: Vec<Origin>,
     /// Every mapping key seen, stored once: sites repeat the same few hundred keys
     /// across thousands of documents.
-    keys: std::collections::HashSet<Key>,
+    keys: rustc_hash::FxHashSet<Key>,
 }
 
 /// Why a value could not be written at a path.
@@ -226,7 +234,7 @@ impl Arena {
             aero_yaml::Yaml::Bool(flag) => Value::Bool(*flag),
             aero_yaml::Yaml::Int(number) => Value::Int(*number),
             aero_yaml::Yaml::Float(number) => Value::Float(*number),
-            aero_yaml::Yaml::Str(text) => Value::Str(text.clone()),
+            aero_yaml::Yaml::Str(text) => Value::Str(text.as_str().into()),
             aero_yaml::Yaml::Seq(items) => Value::Seq(
                 items
                     .iter()
@@ -234,7 +242,7 @@ impl Arena {
                     .collect(),
             ),
             aero_yaml::Yaml::Map(entries) => {
-                let mut map = IndexMap::with_capacity(entries.len());
+                let mut map = Map::with_capacity_and_hasher(entries.len(), Default::default());
                 for (key, value) in entries {
                     let child = self.from_yaml(value, origin);
                     let key = match &key.value {
@@ -264,7 +272,7 @@ impl Arena {
                 Some(integer) => Value::Int(integer),
                 None => Value::Float(number.as_f64().unwrap_or(f64::NAN)),
             },
-            serde_json::Value::String(text) => Value::Str(text.clone()),
+            serde_json::Value::String(text) => Value::Str(text.as_str().into()),
             serde_json::Value::Array(items) => Value::Seq(
                 items
                     .iter()
@@ -272,7 +280,7 @@ impl Arena {
                     .collect(),
             ),
             serde_json::Value::Object(entries) => {
-                let mut map = IndexMap::with_capacity(entries.len());
+                let mut map = Map::with_capacity_and_hasher(entries.len(), Default::default());
                 for (key, value) in entries {
                     let child = self.from_json(value, origin, line, column);
                     let key = self.intern(key);
@@ -292,7 +300,7 @@ impl Arena {
             Value::Int(number) => serde_json::Value::from(*number),
             Value::Float(number) => serde_json::Number::from_f64(*number)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
-            Value::Str(text) => serde_json::Value::String(text.clone()),
+            Value::Str(text) => serde_json::Value::String(text.to_string()),
             Value::Seq(items) => {
                 serde_json::Value::Array(items.iter().map(|item| self.to_json(*item)).collect())
             }
@@ -333,7 +341,7 @@ impl Arena {
                     .iter()
                     .map(|(key, value)| (key.clone(), *value))
                     .collect();
-                let mut copied = IndexMap::with_capacity(pairs.len());
+                let mut copied = Map::with_capacity_and_hasher(pairs.len(), Default::default());
                 for (key, value) in pairs {
                     let value = self.deep_copy_mapping(value, map_origin);
                     copied.insert(key, value);
@@ -573,7 +581,7 @@ impl Arena {
     /// Python's `str(value)`, as Deckhand's pattern substitution writes non-strings.
     pub fn python_str(&self, id: NodeId) -> String {
         match self.value(id) {
-            Value::Str(text) => text.clone(),
+            Value::Str(text) => text.to_string(),
             _ => self.python_repr(id),
         }
     }
@@ -606,7 +614,7 @@ impl Arena {
     /// Containers and null have none.
     pub fn scalar_text(&self, id: NodeId) -> Option<String> {
         match self.value(id) {
-            Value::Str(text) => Some(text.clone()),
+            Value::Str(text) => Some(text.to_string()),
             Value::Bool(flag) => Some(flag.to_string()),
             Value::Int(number) => Some(number.to_string()),
             Value::Float(number) => {

@@ -16,6 +16,10 @@ use aero_docs::diagnostic::Severity;
 use aero_docs::render::{Mode, RenderConfig, render};
 use aero_synth::{SynthConfig, generate, layout};
 
+/// The same allocator as the `aero` binary, so the figures are the ones users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str =
     "usage: aero-bench-render DOCUMENTS [aerostat|deckhand|both] [--seed N] [--write DIR]";
 
