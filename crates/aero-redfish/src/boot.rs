@@ -9,7 +9,11 @@
 //! override at every boot). Every PATCH carries `If-Match`.
 //!
 //! Quirks switch the body (full set, always Enabled, `UsbCd` for `Cd`) or the whole method
-//! (Dell: one-time virtual CD boot through `ImportSystemConfiguration`, an asynchronous job).
+//! (Dell: one-time virtual CD boot through `ImportSystemConfiguration`, an asynchronous job,
+//! retried while iDRAC is busy). When the BMC applies a boot mode change only at the next
+//! boot (Dell: a BIOS job), the mode is set first, on its own: PATCHed, the host rebooted,
+//! the mode polled until it reads back, the power state restored; then the boot device is
+//! set, so that the reboot cannot consume a one-time override (Ironic's order).
 
 use std::str::FromStr;
 
@@ -17,8 +21,9 @@ use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use crate::client::{Deadline, Resource};
-use crate::error::RedfishError;
+use crate::error::{ConvergeFailure, RedfishError, human_duration};
 use crate::model::{Boot, ComputerSystem, Manager};
+use crate::power::{PowerRequest, PowerState};
 use crate::quirks::Quirks;
 use crate::system::RedfishSystem;
 
@@ -280,16 +285,51 @@ impl RedfishSystem {
         &self,
         request: &BootOverride,
     ) -> Result<BootOutcome, RedfishError> {
-        let deadline = self.deadline();
+        let mut deadline = self.deadline();
         let quirks = self.quirks();
-        let system = self.recent(&deadline).await?;
+        let mut system = self.recent(&deadline).await?;
+        let mut mode_notes = Vec::new();
+        let mut mode_set_first = false;
+        if let Some(mode) = request.mode
+            && quirks.boot_mode_applies_at_reboot
+            && let Some(current) = system
+                .value
+                .boot
+                .as_ref()
+                .and_then(|boot| boot.mode.as_deref())
+            && current != mode.as_str()
+        {
+            mode_notes = self.apply_boot_mode_at_next_boot(&system, mode).await?;
+            mode_set_first = true;
+            // The mode step had its own budget; the rest starts afresh.
+            deadline = self.deadline();
+            system = self.fetch(&deadline).await?;
+        }
+        let mut outcome = self
+            .set_boot_device(&system, request, &quirks, &deadline)
+            .await?;
+        if mode_set_first {
+            outcome.mode = request.mode.map(|mode| mode.as_str().to_string());
+            mode_notes.append(&mut outcome.notes);
+            outcome.notes = mode_notes;
+        }
+        Ok(outcome)
+    }
+
+    /// Sets the boot device (and the mode, when it is still to change) by the method the
+    /// quirks choose.
+    async fn set_boot_device(
+        &self,
+        system: &Resource<ComputerSystem>,
+        request: &BootOverride,
+        quirks: &Quirks,
+        deadline: &Deadline,
+    ) -> Result<BootOutcome, RedfishError> {
         if quirks.boot_once_via_dell_scp
             && request.target == BootTarget::Cd
             && request.persistence == BootPersistence::Once
         {
-            return self
-                .dell_boot_once_from_virtual_cd(&system, request, &deadline)
-                .await;
+            return self.dell_boot_once_from_virtual_cd(system, request).await;
         }
         let boot = system
             .value
@@ -303,12 +343,12 @@ impl RedfishSystem {
             })?;
         match self
             .apply_boot(
-                &system,
+                system,
                 request,
                 request.persistence,
                 &boot,
-                &quirks,
-                &deadline,
+                quirks,
+                deadline,
             )
             .await
         {
@@ -323,7 +363,7 @@ impl RedfishSystem {
                     error = %failure,
                     "continuous boot override refused, falling back to once"
                 );
-                let system = self.fetch(&deadline).await?;
+                let system = self.fetch(deadline).await?;
                 let boot = system.value.boot.clone().unwrap_or(boot);
                 let mut outcome = self
                     .apply_boot(
@@ -331,8 +371,8 @@ impl RedfishSystem {
                         request,
                         BootPersistence::Once,
                         &boot,
-                        &quirks,
-                        &deadline,
+                        quirks,
+                        deadline,
                     )
                     .await?;
                 outcome.fell_back_to_once = true;
@@ -421,13 +461,97 @@ impl RedfishSystem {
         })
     }
 
+    /// Sets a boot mode that the BMC applies only at the next boot: PATCH it alone; when it
+    /// does not read back, reboot, poll until it does (within
+    /// [`crate::config::Timing::boot_mode_apply_timeout`]), and power the host off again if
+    /// it was off. Returns notes for the operator.
+    async fn apply_boot_mode_at_next_boot(
+        &self,
+        system: &Resource<ComputerSystem>,
+        mode: BootMode,
+    ) -> Result<Vec<String>, RedfishError> {
+        let deadline = self.deadline();
+        let wanted = mode.as_str();
+        if let Some(allowed) = system
+            .value
+            .boot
+            .as_ref()
+            .and_then(|boot| boot.mode_allowed.as_ref())
+            && !allowed.iter().any(|value| value == wanted)
+        {
+            return Err(RedfishError::NotAllowed {
+                bmc: self.client().bmc().to_string(),
+                path: system.path.clone(),
+                property: "BootSourceOverrideMode".to_string(),
+                value: wanted.to_string(),
+                allowed: allowed.join(", "),
+            });
+        }
+        let body = json!({"Boot": {"BootSourceOverrideMode": wanted}});
+        tracing::info!(bmc = self.client().bmc(), path = %system.path, mode = wanted, "setting the boot mode");
+        let response = self
+            .client()
+            .patch(&system.path, &body, &deadline)
+            .await
+            .map_err(|failure| RedfishError::SetBootOverride {
+                target: format!("boot mode {wanted}"),
+                failure: Box::new(failure),
+            })?;
+        self.client()
+            .finish_task(&Method::PATCH, &system.path, response, &deadline)
+            .await?;
+        let current = self.fetch(&deadline).await?;
+        let mode_of = |resource: &Resource<ComputerSystem>| {
+            resource
+                .value
+                .boot
+                .as_ref()
+                .and_then(|boot| boot.mode.clone())
+        };
+        if mode_of(&current).as_deref() == Some(wanted) {
+            return Ok(Vec::new());
+        }
+        let before = PowerState::parse(current.value.power_state.as_deref());
+        tracing::info!(
+            bmc = self.client().bmc(),
+            mode = wanted,
+            "the boot mode applies at the next boot, rebooting the host"
+        );
+        self.set_power(PowerRequest::Restart).await?;
+        let wait = Deadline::after(self.client().timing().boot_mode_apply_timeout);
+        let poll_interval = self.client().timing().poll_interval;
+        let mut observed = mode_of(&current);
+        while observed.as_deref() != Some(wanted) {
+            if !self.client().pause(poll_interval, &wait).await {
+                return Err(RedfishError::Converge(Box::new(ConvergeFailure {
+                    bmc: self.client().bmc().to_string(),
+                    path: system.path.clone(),
+                    property: "Boot/BootSourceOverrideMode".to_string(),
+                    expected: wanted.to_string(),
+                    observed: observed.unwrap_or_else(|| "absent".to_string()),
+                    waited: wait.elapsed(),
+                })));
+            }
+            observed = mode_of(&self.fetch(&wait).await?);
+        }
+        let mut notes = vec![format!(
+            "boot mode {wanted} applies at boot on this BMC: host rebooted, mode read back after {}",
+            human_duration(wait.elapsed())
+        )];
+        if before == PowerState::Off {
+            self.set_power(PowerRequest::ForceOff).await?;
+            notes.push("host powered off again, as it was before the reboot".to_string());
+        }
+        Ok(notes)
+    }
+
     /// Dell iDRAC: one-time boot from the virtual CD through a configuration import job.
     async fn dell_boot_once_from_virtual_cd(
         &self,
         system: &Resource<ComputerSystem>,
         request: &BootOverride,
-        deadline: &Deadline,
     ) -> Result<BootOutcome, RedfishError> {
+        let deadline = self.deadline();
         let action = "ImportSystemConfiguration";
         let manager_link = system
             .value
@@ -443,7 +567,7 @@ impl RedfishSystem {
             })?;
         let manager: Resource<Manager> = self
             .client()
-            .get(&manager_link, "manager", deadline)
+            .get(&manager_link, "manager", &deadline)
             .await?;
         let target =
             manager
@@ -465,29 +589,33 @@ impl RedfishSystem {
             "ImportBuffer": dell_boot_once_buffer(&manager_id),
         });
         tracing::info!(bmc = self.client().bmc(), target = %target, "one-time virtual CD boot through a system configuration import");
-        let response = self
-            .client()
-            .post(&target, Some(&body), deadline)
-            .await
-            .map_err(|failure| RedfishError::OemAction {
-                action: action.to_string(),
-                failure: Box::new(failure),
-            })?;
-        self.client()
-            .finish_task(&Method::POST, &target, response, deadline)
-            .await?;
-        let mut notes =
-            vec!["iDRAC: BootOnce from VCD-DVD set through ImportSystemConfiguration".to_string()];
-        if let Some(mode) = request.mode {
-            notes.push(format!(
-                "boot mode {} left to the BIOS settings on iDRAC",
-                mode.as_str()
-            ));
+        let mut notes = self.run_configuration_job(action, &target, &body).await?;
+        notes.insert(
+            0,
+            "iDRAC: BootOnce from VCD-DVD set through ImportSystemConfiguration".to_string(),
+        );
+        // The mode is in place when the BMC reports it (set_boot_override set it first);
+        // otherwise the BMC has no override mode and the BIOS settings decide.
+        let current_mode = system
+            .value
+            .boot
+            .as_ref()
+            .and_then(|boot| boot.mode.clone());
+        let mut mode = None;
+        if let Some(wanted) = request.mode {
+            if current_mode.as_deref() == Some(wanted.as_str()) {
+                mode = current_mode;
+            } else {
+                notes.push(format!(
+                    "boot mode {} left to the BIOS settings on iDRAC",
+                    wanted.as_str()
+                ));
+            }
         }
         Ok(BootOutcome {
             target: "VCD-DVD".to_string(),
             persistence: BootPersistence::Once,
-            mode: None,
+            mode,
             fell_back_to_once: false,
             method: BootMethod::DellSystemConfiguration(target),
             notes,

@@ -28,11 +28,24 @@ pub struct Timing {
     /// A system state read this recently is reused by the next operation instead of read
     /// again (power state for idempotency, Boot for the override). Zero disables reuse.
     pub state_reuse_window: Duration,
+    /// Wait between attempts of a configuration job the BMC refuses while it is busy (a job
+    /// running, a configuration pending: the quirk table's
+    /// [`crate::quirks::QuirkFlags::config_job_busy`] conditions).
+    pub busy_retry_interval: Duration,
+    /// Retries of such a job after the first attempt. Each attempt has its own operation
+    /// deadline, so the retries can outlast [`Timing::operation_deadline`].
+    pub busy_retry_attempts: u32,
+    /// How long a boot mode change applied at the next boot (quirk
+    /// [`crate::quirks::QuirkFlags::boot_mode_applies_at_reboot`]) may take to read back
+    /// after the reboot. Its own budget, besides [`Timing::operation_deadline`].
+    pub boot_mode_apply_timeout: Duration,
 }
 
 impl Default for Timing {
     /// 30 s per request, 10 s to connect, 5 min per operation, polls every second, 2 min for a
-    /// graceful shutdown, state reused for 2 s.
+    /// graceful shutdown, state reused for 2 s; busy configuration jobs retried 35 times 15 s
+    /// apart (sushy-oem-idrac's `RETRY_COUNT`/`RETRY_DELAY`); 15 min for a boot mode to apply
+    /// after a reboot (Ironic's `[redfish] boot_mode_config_timeout`).
     fn default() -> Self {
         Timing {
             request_timeout: Duration::from_secs(30),
@@ -41,6 +54,9 @@ impl Default for Timing {
             poll_interval: Duration::from_secs(1),
             graceful_shutdown_timeout: Duration::from_secs(120),
             state_reuse_window: Duration::from_secs(2),
+            busy_retry_interval: Duration::from_secs(15),
+            busy_retry_attempts: 35,
+            boot_mode_apply_timeout: Duration::from_secs(900),
         }
     }
 }

@@ -382,6 +382,25 @@ pub enum RedfishError {
         state: String,
         /// Messages of the task.
         message: String,
+        /// `MessageId`s of the task's messages.
+        message_ids: Vec<String>,
+    },
+    /// A configuration job was still refused as busy after every retry.
+    #[error(
+        "{bmc}: {operation} was still refused as busy after {attempts} attempts over {}; last: {last}",
+        human_duration(*waited)
+    )]
+    StillBusy {
+        /// BMC base URL.
+        bmc: String,
+        /// What was attempted, e.g. "ImportSystemConfiguration".
+        operation: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Time from the first attempt to giving up.
+        waited: Duration,
+        /// The last refusal.
+        last: Box<RedfishError>,
     },
     /// A task did not finish within the operation deadline.
     #[error("{bmc}: task {monitor} did not finish within {}; last state {state}", human_duration(*waited))]
@@ -415,6 +434,22 @@ impl RedfishError {
             | RedfishError::OemAction { failure, .. }
             | RedfishError::PollTask { failure } => Some(failure),
             _ => None,
+        }
+    }
+
+    /// Whether the messages behind this error contain `needle`: the Redfish `MessageId`s or
+    /// text of the failed request's answer, or of a failed task.
+    pub fn mentions(&self, needle: &str) -> bool {
+        match self {
+            RedfishError::TaskFailed {
+                message,
+                message_ids,
+                ..
+            } => message.contains(needle) || message_ids.iter().any(|id| id.contains(needle)),
+            RedfishError::StillBusy { last, .. } => last.mentions(needle),
+            other => other
+                .request_failure()
+                .is_some_and(|failure| failure.mentions(needle)),
         }
     }
 }

@@ -239,7 +239,10 @@ impl RedfishSystem {
 
         let (virtual_media, cd_slot) = match self.slots(&deadline, false).await {
             Ok(slots) => {
-                let chosen = cd_slots(&slots).first().map(|slot| slot.id.clone());
+                let allowed = self.quirks().virtual_media_slots.clone();
+                let chosen = cd_slots(&slots, allowed.as_deref())
+                    .first()
+                    .map(|slot| slot.id.clone());
                 (slots, chosen)
             }
             Err(error) => {

@@ -10,7 +10,7 @@
 
 use regex::Regex;
 
-use crate::retry::TransientRule;
+use crate::retry::{BusyCondition, TransientRule};
 
 /// Where the client looks for virtual media first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,6 +43,16 @@ pub struct QuirkFlags {
     pub connection_close: Option<bool>,
     /// Extra error conditions that are transient for this vendor.
     pub transient: Vec<TransientRule>,
+    /// Answers (or failed tasks) of a configuration job that mean "busy, try again later",
+    /// some after one reboot of the host; retried per [`crate::config::Timing`]'s
+    /// `busy_retry_*` settings.
+    pub config_job_busy: Vec<BusyCondition>,
+    /// A `BootSourceOverrideMode` change is applied by a BIOS job at the next boot: it is
+    /// PATCHed on its own first and, when it does not read back, the host is rebooted and
+    /// the mode polled (see [`crate::config::Timing::boot_mode_apply_timeout`]).
+    pub boot_mode_applies_at_reboot: Option<bool>,
+    /// Only these virtual media slot ids may take an image, in this order.
+    pub virtual_media_slots: Option<Vec<String>>,
 }
 
 /// One row of the quirk table.
@@ -96,6 +106,12 @@ pub struct Quirks {
     pub connection_close: bool,
     /// See [`QuirkFlags::transient`].
     pub transient: Vec<TransientRule>,
+    /// See [`QuirkFlags::config_job_busy`].
+    pub config_job_busy: Vec<BusyCondition>,
+    /// See [`QuirkFlags::boot_mode_applies_at_reboot`].
+    pub boot_mode_applies_at_reboot: bool,
+    /// See [`QuirkFlags::virtual_media_slots`].
+    pub virtual_media_slots: Option<Vec<String>>,
 }
 
 impl Quirks {
@@ -127,6 +143,14 @@ impl Quirks {
             self.connection_close = value;
         }
         self.transient.extend(flags.transient.iter().cloned());
+        self.config_job_busy
+            .extend(flags.config_job_busy.iter().cloned());
+        if let Some(value) = flags.boot_mode_applies_at_reboot {
+            self.boot_mode_applies_at_reboot = value;
+        }
+        if let Some(value) = &flags.virtual_media_slots {
+            self.virtual_media_slots = Some(value.clone());
+        }
     }
 
     /// `path` as the BMC wants constructed paths: with a trailing slash when the quirk says so.
@@ -230,16 +254,41 @@ impl QuirkTable {
                         &[409],
                         &["POST"],
                     )],
+                    config_job_busy: vec![
+                        BusyCondition::reboot_first("LC068"),
+                        BusyCondition::retry("RAC0679"),
+                    ],
+                    boot_mode_applies_at_reboot: Some(true),
                     ..QuirkFlags::default()
                 },
                 "iDRAC keeps virtual media under Managers/iDRAC.Embedded.1 and boots the virtual \
                  CD once only through ImportSystemConfiguration (ServerBoot.1#BootOnce, \
                  FirstBootDevice VCD-DVD), an asynchronous job: openstack/ironic \
                  drivers/modules/drac/boot.py (DracRedfishVirtualMediaBoot) and \
-                 openstack/sushy-oem-idrac resources/manager/manager.py; iDRAC 10 answers 409 \
+                 openstack/sushy-oem-idrac resources/manager/manager.py, which retries the \
+                 import 35 times 15 s apart while iDRAC answers LC068 (configuration pending: \
+                 reboot once) or RAC0679 (a job is running); iDRAC 10 answers 409 \
                  ActionParameterValueConflict to Reset On just after a power off (Ironic \
-                 redfish/power.py retries it). See also the bmc-toolbox idrac9 dump",
+                 redfish/power.py retries it); a BootSourceOverrideMode change becomes a BIOS \
+                 job applied at the next boot (Ironic redfish/management.py \
+                 _wait_for_boot_mode: reboot, poll up to boot_mode_config_timeout). See also \
+                 the bmc-toolbox idrac9 dump",
             ),
+            QuirkRule {
+                name: "dell-idrac10".to_string(),
+                manufacturer: r"(?i)^dell".to_string(),
+                model: None,
+                firmware: Some(r"^1\.\d+\.\d+\.\d+$".to_string()),
+                flags: QuirkFlags {
+                    virtual_media_slots: Some(vec!["1".to_string()]),
+                    ..QuirkFlags::default()
+                },
+                source: "iDRAC 10 (firmware 1.x, PowerEdge 17G) lists \
+                         Systems/System.Embedded.1/VirtualMedia/2 before /1, both for CD/DVD, \
+                         but the host boots only from slot 1 (Remote File Share 1): \
+                         dell/iDRAC-Redfish-Scripting issue 324; Ironic uses slot 1 only"
+                    .to_string(),
+            },
             rule(
                 "hpe-ilo",
                 r"(?i)^(hpe|hp|hewlett)",
@@ -329,6 +378,9 @@ mod tests {
     fn builtin_patterns_compile_and_cite_sources() {
         for rule in QuirkTable::builtin().rules() {
             Regex::new(&rule.manufacturer).expect("manufacturer pattern");
+            for pattern in [&rule.model, &rule.firmware].into_iter().flatten() {
+                Regex::new(pattern).expect("model or firmware pattern");
+            }
             assert!(rule.source.len() > 40, "{} needs a source", rule.name);
         }
     }
@@ -336,10 +388,17 @@ mod tests {
     #[test]
     fn vendors_resolve_to_their_flags() {
         let table = QuirkTable::builtin();
-        let dell = table.resolve(&identity("Dell Inc.", "PowerEdge R640", None));
+        let dell = table.resolve(&identity("Dell Inc.", "PowerEdge R640", Some("7.00.00.00")));
         assert_eq!(dell.matched, vec!["dell-idrac"]);
         assert!(dell.boot_once_via_dell_scp);
+        assert!(dell.boot_mode_applies_at_reboot);
+        assert_eq!(dell.config_job_busy.len(), 2);
         assert_eq!(dell.virtual_media, VirtualMediaPreference::ManagersFirst);
+        assert_eq!(dell.virtual_media_slots, None);
+        let idrac10 = table.resolve(&identity("Dell Inc.", "PowerEdge R770", Some("1.20.25.00")));
+        assert_eq!(idrac10.matched, vec!["dell-idrac", "dell-idrac10"]);
+        assert_eq!(idrac10.virtual_media_slots, Some(vec!["1".to_string()]));
+        assert!(table.needs_firmware(&identity("Dell Inc.", "PowerEdge R770", None)));
 
         let hpe = table.resolve(&identity("HPE", "ProLiant DL360 Gen10", None));
         assert!(hpe.trailing_slash_paths);

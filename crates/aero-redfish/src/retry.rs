@@ -15,6 +15,11 @@
 //!
 //! 401 (re-login), 406 (identity encoding) and 412 (ETag) have their own handling in the
 //! client and never reach this policy.
+//!
+//! A second, slower policy covers configuration jobs a BMC refuses while it is busy (iDRAC:
+//! a job running, a configuration pending until the next boot): [`busy_decision`] says
+//! whether to retry, reboot first, or give up, from the quirk table's [`BusyCondition`]s,
+//! and a [`FixedBackoff`] spaces the attempts.
 
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
@@ -70,6 +75,100 @@ impl TransientRule {
             statuses: statuses.to_vec(),
             methods: methods.iter().map(|method| method.to_string()).collect(),
         }
+    }
+}
+
+/// A vendor message that means a configuration job cannot run now but will later (from the
+/// quirk table).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusyCondition {
+    /// A substring of the Redfish MessageId or message, e.g. `RAC0679`.
+    pub message: String,
+    /// Whether the host must boot once before the job can run (a configuration is pending
+    /// until the next boot); the host is rebooted at most once per operation.
+    pub reboot_first: bool,
+}
+
+impl BusyCondition {
+    /// Busy for a while: retry later.
+    pub fn retry(message: &str) -> Self {
+        BusyCondition {
+            message: message.to_string(),
+            reboot_first: false,
+        }
+    }
+
+    /// Busy until the host boots: reboot once, then retry.
+    pub fn reboot_first(message: &str) -> Self {
+        BusyCondition {
+            message: message.to_string(),
+            reboot_first: true,
+        }
+    }
+}
+
+/// What to do after a configuration job was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BusyDecision {
+    /// Reboot the host, then try again.
+    RebootThenRetry,
+    /// Wait, then try again.
+    Retry,
+    /// Not a busy condition: the failure stands.
+    GiveUp,
+}
+
+/// Classifies a refused configuration job. `mentions` tells whether the failure's messages
+/// (ids or text) contain a string; `rebooted` whether this operation already rebooted the
+/// host. Pure: no I/O, no clock.
+pub fn busy_decision(
+    mentions: &dyn Fn(&str) -> bool,
+    conditions: &[BusyCondition],
+    rebooted: bool,
+) -> BusyDecision {
+    let matched: Vec<&BusyCondition> = conditions
+        .iter()
+        .filter(|condition| mentions(&condition.message))
+        .collect();
+    if matched.is_empty() {
+        BusyDecision::GiveUp
+    } else if !rebooted && matched.iter().any(|condition| condition.reboot_first) {
+        BusyDecision::RebootThenRetry
+    } else {
+        BusyDecision::Retry
+    }
+}
+
+/// The same delay before each of a fixed number of retries.
+#[derive(Debug, Clone)]
+pub struct FixedBackoff {
+    delay: Duration,
+    retries: u32,
+    retries_done: u32,
+}
+
+impl FixedBackoff {
+    /// `retries` retries, `delay` apart.
+    pub fn new(delay: Duration, retries: u32) -> Self {
+        FixedBackoff {
+            delay,
+            retries,
+            retries_done: 0,
+        }
+    }
+}
+
+impl Backoff for FixedBackoff {
+    fn next_delay(&mut self) -> Option<Duration> {
+        if self.retries_done >= self.retries {
+            return None;
+        }
+        self.retries_done += 1;
+        Some(self.delay)
+    }
+
+    fn reset(&mut self) {
+        self.retries_done = 0;
     }
 }
 
@@ -355,6 +454,36 @@ mod tests {
             .map(|delay| (delay * 1000.0) as u64)
             .collect::<std::collections::BTreeSet<_>>();
         assert!(distinct.len() > 20, "jitter is not random: {distinct:?}");
+    }
+
+    #[test]
+    fn busy_jobs_reboot_once_then_wait() {
+        let idrac = [
+            BusyCondition::reboot_first("LC068"),
+            BusyCondition::retry("RAC0679"),
+        ];
+        let says = |text: &'static str| move |needle: &str| text.contains(needle);
+        let pending = says("IDRAC.2.8.LC068");
+        let running = says("IDRAC.2.8.RAC0679");
+        let other = says("IDRAC.2.8.SYS051");
+        assert_eq!(
+            busy_decision(&pending, &idrac, false),
+            BusyDecision::RebootThenRetry
+        );
+        assert_eq!(busy_decision(&pending, &idrac, true), BusyDecision::Retry);
+        assert_eq!(busy_decision(&running, &idrac, false), BusyDecision::Retry);
+        assert_eq!(busy_decision(&other, &idrac, false), BusyDecision::GiveUp);
+        assert_eq!(busy_decision(&pending, &[], false), BusyDecision::GiveUp);
+    }
+
+    #[test]
+    fn fixed_backoff_counts_retries() {
+        let mut backoff = FixedBackoff::new(Duration::from_secs(15), 2);
+        assert_eq!(backoff.next_delay(), Some(Duration::from_secs(15)));
+        assert_eq!(backoff.next_delay(), Some(Duration::from_secs(15)));
+        assert_eq!(backoff.next_delay(), None);
+        backoff.reset();
+        assert_eq!(backoff.next_delay(), Some(Duration::from_secs(15)));
     }
 
     #[test]

@@ -5,6 +5,13 @@
 //! answers something other than 202 or its task reaches a final state, bounded by the
 //! operation deadline. Monitors that always answer 200 with a `Task` body (iDRAC job URIs)
 //! are followed by `TaskState`.
+//!
+//! Configuration jobs ([`RedfishSystem::run_configuration_job`]) add the vendor's busy
+//! handling on top: while the BMC refuses the job (its answer, or the failed task, carries a
+//! busy condition of the quirk table), the job is posted again per the `busy_retry_*`
+//! timing, after one reboot of the host when a configuration is pending until the next boot.
+
+use std::time::Instant;
 
 use reqwest::Method;
 use serde_json::Value;
@@ -12,7 +19,9 @@ use serde_json::Value;
 use crate::client::{BmcClient, Deadline};
 use crate::error::RedfishError;
 use crate::model::Task;
-use crate::retry::parse_retry_after;
+use crate::power::{PowerRequest, PowerState};
+use crate::retry::{Backoff, BusyDecision, FixedBackoff, busy_decision, parse_retry_after};
+use crate::system::RedfishSystem;
 use crate::transport::RawResponse;
 
 /// Task states that mean "not finished yet".
@@ -38,8 +47,15 @@ pub(crate) enum TaskProgress {
     Running(String),
     /// Finished successfully (or the answer is not a task at all).
     Done,
-    /// Finished with an error: the state and the task messages.
-    Failed(String, String),
+    /// Finished with an error.
+    Failed {
+        /// The final state.
+        state: String,
+        /// The task's messages (text, or the id when there is no text).
+        message: String,
+        /// The task's message ids.
+        message_ids: Vec<String>,
+    },
 }
 
 /// Classifies one answer of a task monitor (pure).
@@ -66,9 +82,18 @@ pub(crate) fn task_progress(status: u16, body: &[u8]) -> TaskProgress {
         })
         .collect::<Vec<_>>()
         .join("; ");
+    let message_ids = task
+        .messages
+        .iter()
+        .filter_map(|message| message.message_id.clone())
+        .collect();
     let critical = task.task_status.as_deref() == Some("Critical");
     if FAILED_STATES.contains(&state.as_str()) || critical {
-        return TaskProgress::Failed(state, messages);
+        return TaskProgress::Failed {
+            state,
+            message: messages,
+            message_ids,
+        };
     }
     TaskProgress::Done
 }
@@ -135,16 +160,123 @@ impl BmcClient {
                     wait = retry_after(&answer).unwrap_or(poll_interval);
                 }
                 TaskProgress::Done => return Ok(answer),
-                TaskProgress::Failed(state, message) => {
+                TaskProgress::Failed {
+                    state,
+                    message,
+                    message_ids,
+                } => {
                     return Err(RedfishError::TaskFailed {
                         bmc: self.bmc().to_string(),
                         monitor: monitor.to_string(),
                         state,
                         message,
+                        message_ids,
                     });
                 }
             }
         }
+    }
+}
+
+impl RedfishSystem {
+    /// POSTs a configuration job (`operation` names it in errors) and waits for its task.
+    ///
+    /// While the BMC refuses it as busy (see the module documentation), the job is retried
+    /// up to `busy_retry_attempts` times, `busy_retry_interval` apart, each attempt with its
+    /// own operation deadline. A condition that needs a boot reboots the host once (then
+    /// retries at once); the host is powered off again afterwards when it was off before.
+    /// Returns notes for the operator.
+    pub(crate) async fn run_configuration_job(
+        &self,
+        operation: &str,
+        target: &str,
+        body: &Value,
+    ) -> Result<Vec<String>, RedfishError> {
+        let quirks = self.quirks();
+        let timing = self.client().timing();
+        let mut backoff = FixedBackoff::new(timing.busy_retry_interval, timing.busy_retry_attempts);
+        let started = Instant::now();
+        let mut attempts: u32 = 0;
+        let mut power_before_reboot: Option<PowerState> = None;
+        let mut notes = Vec::new();
+        loop {
+            attempts += 1;
+            let deadline = self.deadline();
+            let error = match self.post_job(operation, target, body, &deadline).await {
+                Ok(()) => break,
+                Err(error) => error,
+            };
+            let decision = busy_decision(
+                &|needle| error.mentions(needle),
+                &quirks.config_job_busy,
+                power_before_reboot.is_some(),
+            );
+            if decision == BusyDecision::GiveUp {
+                return Err(error);
+            }
+            let Some(delay) = backoff.next_delay() else {
+                return Err(RedfishError::StillBusy {
+                    bmc: self.client().bmc().to_string(),
+                    operation: operation.to_string(),
+                    attempts,
+                    waited: started.elapsed(),
+                    last: Box::new(error),
+                });
+            };
+            if decision == BusyDecision::RebootThenRetry {
+                tracing::warn!(
+                    bmc = self.client().bmc(),
+                    operation,
+                    error = %error,
+                    "a configuration is pending until the next boot, rebooting the host once"
+                );
+                let before = self.power_state().await?;
+                self.set_power(PowerRequest::Restart).await?;
+                power_before_reboot = Some(before);
+                notes.push(format!(
+                    "{operation}: refused while a configuration was pending; host rebooted once"
+                ));
+            } else {
+                tracing::warn!(
+                    bmc = self.client().bmc(),
+                    operation,
+                    attempt = attempts,
+                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    error = %error,
+                    "the BMC is busy, retrying the configuration job"
+                );
+                tokio::time::sleep(delay).await;
+            }
+        }
+        if attempts > 1 {
+            notes.push(format!("{operation}: accepted at attempt {attempts}"));
+        }
+        if power_before_reboot == Some(PowerState::Off) {
+            self.set_power(PowerRequest::ForceOff).await?;
+            notes.push("host powered off again, as it was before the reboot".to_string());
+        }
+        Ok(notes)
+    }
+
+    async fn post_job(
+        &self,
+        operation: &str,
+        target: &str,
+        body: &Value,
+        deadline: &Deadline,
+    ) -> Result<(), RedfishError> {
+        let response = self
+            .client()
+            .post(target, Some(body), deadline)
+            .await
+            .map_err(|failure| RedfishError::OemAction {
+                action: operation.to_string(),
+                failure: Box::new(failure),
+            })?;
+        self.client()
+            .finish_task(&Method::POST, target, response, deadline)
+            .await?;
+        Ok(())
     }
 }
 
@@ -186,12 +318,20 @@ mod tests {
         check(
             200,
             r#"{"TaskState":"Exception","Messages":[{"MessageId":"IDRAC.2.8.SYS051","Message":"Unable to import"}]}"#,
-            TaskProgress::Failed("Exception".to_string(), "Unable to import".to_string()),
+            TaskProgress::Failed {
+                state: "Exception".to_string(),
+                message: "Unable to import".to_string(),
+                message_ids: vec!["IDRAC.2.8.SYS051".to_string()],
+            },
         );
         check(
             200,
             r#"{"TaskState":"Completed","TaskStatus":"Critical","Messages":[{"MessageId":"X.Failed"}]}"#,
-            TaskProgress::Failed("Completed".to_string(), "X.Failed".to_string()),
+            TaskProgress::Failed {
+                state: "Completed".to_string(),
+                message: "X.Failed".to_string(),
+                message_ids: vec!["X.Failed".to_string()],
+            },
         );
     }
 }

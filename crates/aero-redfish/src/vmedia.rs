@@ -113,12 +113,18 @@ impl MediaSlot {
     }
 }
 
-/// The slots an insert tries, in order: CD/DVD slots that can be changed.
-pub fn cd_slots(slots: &[MediaSlot]) -> Vec<&MediaSlot> {
-    slots
-        .iter()
-        .filter(|slot| slot.takes_cd() && slot.insert != MediaControl::Unsupported)
-        .collect()
+/// The slots an insert tries, in order: CD/DVD slots that can be changed; when the vendor
+/// allows only some slot ids (`allowed`, from the quirk table), those, in that order.
+pub fn cd_slots<'a>(slots: &'a [MediaSlot], allowed: Option<&[String]>) -> Vec<&'a MediaSlot> {
+    let usable = |slot: &&MediaSlot| slot.takes_cd() && slot.insert != MediaControl::Unsupported;
+    match allowed {
+        None => slots.iter().filter(usable).collect(),
+        Some(allowed) => allowed
+            .iter()
+            .filter_map(|id| slots.iter().find(|slot| &slot.id == id))
+            .filter(usable)
+            .collect(),
+    }
 }
 
 /// What a media operation did.
@@ -257,9 +263,10 @@ impl RedfishSystem {
         let deadline = self.deadline();
         let quirks = self.quirks();
         let slots = self.slots(&deadline, true).await?;
-        let candidates = cd_slots(&slots);
+        let allowed = quirks.virtual_media_slots.as_deref();
+        let candidates = cd_slots(&slots, allowed);
         if candidates.is_empty() {
-            let detail = if slots.is_empty() {
+            let mut detail = if slots.is_empty() {
                 "no virtual media found".to_string()
             } else {
                 slots
@@ -268,6 +275,12 @@ impl RedfishSystem {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
+            if let Some(allowed) = allowed {
+                detail.push_str(&format!(
+                    "; this BMC boots only from slot {} (vendor quirk)",
+                    allowed.join(", ")
+                ));
+            }
             return Err(RedfishError::NoVirtualMediaSlot {
                 bmc: self.client().bmc().to_string(),
                 system: self.id().to_string(),
@@ -559,12 +572,30 @@ mod tests {
             Some("GET, HEAD"),
         );
         assert_eq!(read_only.insert, MediaControl::Unsupported);
-        assert!(cd_slots(&[read_only]).is_empty());
+        assert!(cd_slots(&[read_only], None).is_empty());
         let floppy = slot(
             json!({"Id": "Floppy1", "MediaTypes": ["Floppy", "USBStick"]}),
             None,
         );
         assert!(!floppy.takes_cd());
+    }
+
+    #[test]
+    fn allowed_slot_ids_pick_and_order_the_slots() {
+        let cd = |id: &str| {
+            slot(
+                json!({"Id": id, "MediaTypes": ["CD", "DVD", "USBStick"], "Actions": {
+                    "#VirtualMedia.InsertMedia": {"target": format!("/x/{id}/InsertMedia")}}}),
+                None,
+            )
+        };
+        let slots = [cd("2"), cd("1")];
+        let ids = |chosen: Vec<&MediaSlot>| -> Vec<String> {
+            chosen.iter().map(|slot| slot.id.clone()).collect()
+        };
+        assert_eq!(ids(cd_slots(&slots, None)), vec!["2", "1"]);
+        assert_eq!(ids(cd_slots(&slots, Some(&["1".to_string()]))), vec!["1"]);
+        assert!(cd_slots(&slots, Some(&["3".to_string()])).is_empty());
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Vendor quirks. Each fixture is written from the vendor behaviour the reference documents
 //! (`redfish.md` §2 and §4: layouts from the bmc-toolbox dumps, reactions from Ironic and
 //! sushy), not from the quirk table. Every test runs the same operation twice: with the
-//! built-in table (it works) and with an empty table (the vendor behaviour bites), which shows
-//! that the table row, not the control flow, makes the difference.
+//! built-in table (it works) and with an empty table, or the built-in table without the
+//! flag under test (the vendor behaviour bites), which shows that the table row, not the
+//! control flow, makes the difference.
 
 mod support;
 
@@ -13,7 +14,7 @@ use aero_redfish::boot::{BootMethod, BootMode, BootOverride, BootPersistence, Bo
 use aero_redfish::client::BmcClient;
 use aero_redfish::error::RedfishError;
 use aero_redfish::power::{PowerRequest, PowerState};
-use aero_redfish::quirks::QuirkTable;
+use aero_redfish::quirks::{QuirkFlags, QuirkTable};
 use serde_json::{Value, json};
 use support::fake_bmc::{Behaviour, FakeBmc, Reply};
 use support::vendors;
@@ -29,6 +30,58 @@ async fn connect(server: &FakeBmc, table: QuirkTable) -> BmcClient {
 
 fn no_quirks() -> QuirkTable {
     QuirkTable::new(Vec::new())
+}
+
+/// The built-in table with `change` applied to the flags of the row `name`.
+fn builtin_with(name: &str, change: impl Fn(&mut QuirkFlags)) -> QuirkTable {
+    let mut rules = QuirkTable::builtin().rules().to_vec();
+    let rule = rules
+        .iter_mut()
+        .find(|rule| rule.name == name)
+        .expect("built-in row");
+    change(&mut rule.flags);
+    QuirkTable::new(rules)
+}
+
+/// The built-in table without the row `name`.
+fn builtin_without(name: &str) -> QuirkTable {
+    QuirkTable::new(
+        QuirkTable::builtin()
+            .rules()
+            .iter()
+            .filter(|rule| rule.name != name)
+            .cloned()
+            .collect(),
+    )
+}
+
+/// The reset types the fixture received, in order.
+fn resets(server: &FakeBmc) -> Vec<String> {
+    server
+        .requests_to("POST", "ComputerSystem.Reset")
+        .iter()
+        .filter_map(|request| {
+            request.body.as_ref()?["ResetType"]
+                .as_str()
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+/// The position of the first request matching `method` and `fragment`.
+fn position(server: &FakeBmc, method: &str, fragment: &str) -> usize {
+    server
+        .requests()
+        .iter()
+        .position(|request| request.method == method && request.path.contains(fragment))
+        .unwrap_or_else(|| panic!("no {method} {fragment}"))
+}
+
+fn is_boot(reset_type: Option<&str>) -> bool {
+    matches!(
+        reset_type,
+        Some("On" | "ForceOn" | "ForceRestart" | "GracefulRestart" | "PowerCycle")
+    )
 }
 
 fn boot(target: BootTarget, persistence: BootPersistence, mode: Option<BootMode>) -> BootOverride {
@@ -167,6 +220,367 @@ async fn dell_without_its_rule_uses_the_standard_path_and_fails_on_409() {
         error.to_string().contains("answered HTTP 409 Conflict"),
         "{error}"
     );
+}
+
+const IMPORT_ACTION: &str = "EID_674_Manager.ImportSystemConfiguration";
+
+/// What the iDRAC fixture's Lifecycle Controller is doing.
+#[derive(Default)]
+struct Lifecycle {
+    /// A configuration waits for the next boot of the host.
+    config_pending: bool,
+    /// Import requests still refused because a job is running.
+    running_refusals: usize,
+    /// Failed task of each import job, by job id (None: completes).
+    jobs: Vec<Option<(&'static str, &'static str)>>,
+}
+
+/// iDRAC refusing the configuration import while it is busy (reference §4 step 8;
+/// sushy-oem-idrac `set_virtual_boot_device` and its constants): while a configuration is
+/// pending until the next boot, the import job fails with `LC068`; booting the host applies
+/// the pending configuration, and while that job runs the import request itself is refused
+/// with 503 `RAC0679`. The host starts powered off (Ironic powers off before setting the boot
+/// device).
+async fn dell_busy_fixture(running_refusals: usize) -> FakeBmc {
+    let mut shape = vendors::dell_idrac9();
+    shape.power_state = "Off";
+    let mut behaviour = Behaviour::bmc(USER, PASSWORD);
+    behaviour.sessions = None;
+    let server = FakeBmc::start(shape.resources(), behaviour).await;
+    let lifecycle = Arc::new(Mutex::new(Lifecycle {
+        config_pending: true,
+        ..Lifecycle::default()
+    }));
+    let reset_target = shape.reset_target();
+    server.hook(move |request, _| {
+        let mut lifecycle = lifecycle.lock().expect("lifecycle");
+        let reset_type = request
+            .body
+            .as_ref()
+            .and_then(|body| body["ResetType"].as_str());
+        if request.method == "POST" && request.path == reset_target && is_boot(reset_type) {
+            if lifecycle.config_pending {
+                lifecycle.config_pending = false;
+                lifecycle.running_refusals = running_refusals;
+            }
+            return None;
+        }
+        if request.method == "POST" && request.path.ends_with(IMPORT_ACTION) {
+            if !lifecycle.config_pending && lifecycle.running_refusals > 0 {
+                lifecycle.running_refusals -= 1;
+                return Some(Reply::redfish_error(
+                    503,
+                    "IDRAC.2.8.RAC0679",
+                    "Unable to run the import because a Lifecycle Controller job is running.",
+                ));
+            }
+            let failure = lifecycle.config_pending.then_some((
+                "IDRAC.2.8.LC068",
+                "Unable to import: pending configuration changes must be applied first.",
+            ));
+            lifecycle.jobs.push(failure);
+            let job = lifecycle.jobs.len();
+            return Some(
+                Reply::empty(202).header("Location", &format!("/redfish/v1/TaskService/Tasks/JID_{job}")),
+            );
+        }
+        let job = request
+            .path
+            .strip_prefix("/redfish/v1/TaskService/Tasks/JID_")
+            .and_then(|number| number.parse::<usize>().ok());
+        if request.method == "GET"
+            && let Some(job) = job
+        {
+            let task = match lifecycle.jobs.get(job - 1).copied().flatten() {
+                Some((message_id, message)) => json!({
+                    "Id": format!("JID_{job}"), "TaskState": "Exception", "TaskStatus": "Critical",
+                    "Messages": [{"MessageId": message_id, "Message": message}]}),
+                None => json!({
+                    "Id": format!("JID_{job}"), "TaskState": "Completed", "TaskStatus": "OK",
+                    "Messages": [{"MessageId": "IDRAC.2.8.SYS053",
+                                  "Message": "Successfully imported and applied Server Configuration Profile."}]}),
+            };
+            return Some(Reply::json(200, &task));
+        }
+        None
+    });
+    server
+}
+
+#[tokio::test]
+async fn dell_import_is_retried_while_idrac_is_busy_with_one_reboot() {
+    // Refused 7 times while the job runs: more than the client's own retries of a 503
+    // (6 attempts), so the busy retries are needed too.
+    let server = dell_busy_fixture(7).await;
+    let client = connect(&server, QuirkTable::builtin()).await;
+    let system = client.system(None).await.expect("system");
+    let outcome = system
+        .set_boot_override(&boot(BootTarget::Cd, BootPersistence::Once, None))
+        .await
+        .expect("boot once after the busy period");
+    assert!(
+        matches!(outcome.method, BootMethod::DellSystemConfiguration(_)),
+        "{outcome:?}"
+    );
+    // LC068 once, then 7 refusals (RAC0679), then accepted.
+    assert_eq!(server.requests_to("POST", IMPORT_ACTION).len(), 9);
+    // One reboot (the host was off: On), then off again as it was.
+    assert_eq!(resets(&server), vec!["On", "ForceOff"]);
+    assert!(
+        position(&server, "POST", "ComputerSystem.Reset") > position(&server, "GET", "JID_1"),
+        "the reboot follows the refused import"
+    );
+    assert_eq!(
+        server.resource(&vendors::dell_idrac9().system_path())["PowerState"],
+        "Off"
+    );
+    let notes = outcome.notes.join("\n");
+    assert!(notes.contains("host rebooted once"), "{notes}");
+    assert!(notes.contains("accepted at attempt 3"), "{notes}");
+    assert!(notes.contains("powered off again"), "{notes}");
+
+    // Without the busy conditions the first refusal is final, and nothing reboots.
+    let server = dell_busy_fixture(7).await;
+    let table = builtin_with("dell-idrac", |flags| flags.config_job_busy.clear());
+    let client = connect(&server, table).await;
+    let system = client.system(None).await.expect("system");
+    let error = system
+        .set_boot_override(&boot(BootTarget::Cd, BootPersistence::Once, None))
+        .await
+        .expect_err("LC068 is final without the rule");
+    assert!(matches!(error, RedfishError::TaskFailed { .. }), "{error}");
+    assert!(error.mentions("LC068"), "{error}");
+    assert_eq!(server.requests_to("POST", IMPORT_ACTION).len(), 1);
+    assert!(resets(&server).is_empty());
+}
+
+#[tokio::test]
+async fn dell_import_gives_up_after_the_busy_retries() {
+    // A job that never ends: 1 + 2 attempts (with the client's own 503 retries inside each).
+    let server = dell_busy_fixture(usize::MAX).await;
+    let mut config = support::fast_config(&server.url, USER, PASSWORD);
+    config.timing.busy_retry_attempts = 2;
+    config.timing.busy_retry_interval = std::time::Duration::from_millis(10);
+    let client = BmcClient::connect(config).await.expect("connect");
+    let system = client.system(None).await.expect("system");
+    let error = system
+        .set_boot_override(&boot(BootTarget::Cd, BootPersistence::Once, None))
+        .await
+        .expect_err("still busy");
+    assert!(
+        matches!(error, RedfishError::StillBusy { attempts: 3, .. }),
+        "{error}"
+    );
+    let text = error.to_string();
+    assert!(
+        text.contains("ImportSystemConfiguration was still refused as busy after 3 attempts"),
+        "{text}"
+    );
+    assert!(error.mentions("RAC0679"), "{text}");
+}
+
+/// iDRAC applies a BootSourceOverrideMode change through a BIOS job at the next boot
+/// (reference §4 step 7): the PATCH is accepted (200), the mode reads back unchanged until
+/// the host boots and the job has run (three more reads of the system), other Boot fields
+/// apply at once.
+async fn dell_bios_job_fixture(job_completes: bool) -> FakeBmc {
+    let mut shape = vendors::dell_idrac9();
+    shape.power_state = "Off";
+    shape.boot["BootSourceOverrideMode"] = json!("Legacy");
+    shape.boot["BootSourceOverrideMode@Redfish.AllowableValues"] = json!(["UEFI", "Legacy"]);
+    let mut behaviour = Behaviour::bmc(USER, PASSWORD);
+    behaviour.sessions = None;
+    let server = FakeBmc::start(shape.resources(), behaviour).await;
+    let system_path = shape.system_path();
+    let reset_target = shape.reset_target();
+    // (staged mode, reads of the system left until the BIOS job has applied it)
+    let bios_job: Arc<Mutex<(Option<Value>, Option<usize>)>> = Arc::default();
+    server.hook(move |request, state| {
+        let mut bios_job = bios_job.lock().expect("bios job");
+        if request.method == "PATCH" && request.path == system_path {
+            let mut body = request.body.clone().unwrap_or_default();
+            let mode = body["Boot"]
+                .as_object_mut()
+                .and_then(|boot| boot.remove("BootSourceOverrideMode"))?;
+            bios_job.0 = Some(mode);
+            if let Some(system) = state.resources.get_mut(&system_path) {
+                support::fake_bmc::deep_merge(system, &body);
+            }
+            return Some(Reply::json(
+                200,
+                &json!({"@Message.ExtendedInfo": [{"MessageId": "Base.1.8.Success",
+                    "Message": "Successfully Completed Request"}]}),
+            ));
+        }
+        let reset_type = request
+            .body
+            .as_ref()
+            .and_then(|body| body["ResetType"].as_str());
+        if request.method == "POST"
+            && request.path == reset_target
+            && is_boot(reset_type)
+            && bios_job.0.is_some()
+            && job_completes
+        {
+            bios_job.1 = Some(3);
+            return None;
+        }
+        if request.method == "GET"
+            && request.path == system_path
+            && let Some(reads_left) = bios_job.1
+        {
+            if reads_left == 0 {
+                let mode = bios_job.0.take().expect("staged mode");
+                bios_job.1 = None;
+                if let Some(system) = state.resources.get_mut(&system_path) {
+                    system["Boot"]["BootSourceOverrideMode"] = mode;
+                }
+            } else {
+                bios_job.1 = Some(reads_left - 1);
+            }
+        }
+        if request.method == "POST" && request.path.ends_with(IMPORT_ACTION) {
+            return Some(
+                Reply::empty(202).header("Location", "/redfish/v1/TaskService/Tasks/JID_9"),
+            );
+        }
+        if request.method == "GET" && request.path.ends_with("/JID_9") {
+            return Some(Reply::json(
+                200,
+                &json!({"Id": "JID_9", "TaskState": "Completed", "TaskStatus": "OK"}),
+            ));
+        }
+        None
+    });
+    server
+}
+
+#[tokio::test]
+async fn dell_boot_mode_change_reboots_and_waits_for_the_bios_job() {
+    let server = dell_bios_job_fixture(true).await;
+    let system_path = vendors::dell_idrac9().system_path();
+    let client = connect(&server, QuirkTable::builtin()).await;
+    let system = client.system(None).await.expect("system");
+    let outcome = system
+        .set_boot_override(&boot(
+            BootTarget::Cd,
+            BootPersistence::Once,
+            Some(BootMode::Uefi),
+        ))
+        .await
+        .expect("mode, then boot once");
+    assert_eq!(outcome.mode.as_deref(), Some("UEFI"));
+    assert!(
+        matches!(outcome.method, BootMethod::DellSystemConfiguration(_)),
+        "{outcome:?}"
+    );
+    assert!(
+        outcome.notes[0].contains("boot mode UEFI applies at boot on this BMC: host rebooted"),
+        "{:?}",
+        outcome.notes
+    );
+    let resource = server.resource(&system_path);
+    assert_eq!(resource["Boot"]["BootSourceOverrideMode"], "UEFI");
+    assert_eq!(resource["PowerState"], "Off");
+    // The mode alone, then a reboot (the host was off: On) and off again, and only then the
+    // one-time boot device, which the reboot would otherwise have consumed.
+    let patches = server.requests_to("PATCH", &system_path);
+    assert_eq!(patches.len(), 1);
+    assert_eq!(
+        patches[0].body,
+        Some(json!({"Boot": {"BootSourceOverrideMode": "UEFI"}}))
+    );
+    assert_eq!(resets(&server), vec!["On", "ForceOff"]);
+    let last_reset = server
+        .requests()
+        .iter()
+        .rposition(|request| request.path.contains("ComputerSystem.Reset"))
+        .expect("reset");
+    assert!(position(&server, "POST", IMPORT_ACTION) > last_reset);
+
+    // Without the flag the mode goes out with the rest and is reported as set, but iDRAC
+    // still boots Legacy: nothing rebooted to run the BIOS job.
+    let server = dell_bios_job_fixture(true).await;
+    let table = builtin_with("dell-idrac", |flags| {
+        flags.boot_mode_applies_at_reboot = Some(false)
+    });
+    let client = connect(&server, table).await;
+    let system = client.system(None).await.expect("system");
+    let outcome = system
+        .set_boot_override(&boot(
+            BootTarget::Pxe,
+            BootPersistence::Continuous,
+            Some(BootMode::Uefi),
+        ))
+        .await
+        .expect("accepted");
+    assert_eq!(outcome.mode.as_deref(), Some("UEFI"));
+    assert!(resets(&server).is_empty());
+    let resource = server.resource(&system_path);
+    assert_eq!(resource["Boot"]["BootSourceOverrideMode"], "Legacy");
+    assert_eq!(resource["Boot"]["BootSourceOverrideTarget"], "Pxe");
+}
+
+#[tokio::test]
+async fn dell_boot_mode_that_never_applies_times_out() {
+    // The BIOS job never completes: boots do not apply the staged mode.
+    let server = dell_bios_job_fixture(false).await;
+    let mut config = support::fast_config(&server.url, USER, PASSWORD);
+    config.timing.boot_mode_apply_timeout = std::time::Duration::from_millis(500);
+    let client = BmcClient::connect(config).await.expect("connect");
+    let system = client.system(None).await.expect("system");
+    let error = system
+        .set_boot_override(&boot(
+            BootTarget::Cd,
+            BootPersistence::Once,
+            Some(BootMode::Uefi),
+        ))
+        .await
+        .expect_err("the mode never reads back");
+    let text = error.to_string();
+    assert!(
+        text.contains("Boot/BootSourceOverrideMode did not become UEFI within"),
+        "{text}"
+    );
+    assert!(text.contains("last seen: Legacy"), "{text}");
+    assert!(server.requests_to("POST", IMPORT_ACTION).is_empty());
+}
+
+#[tokio::test]
+async fn idrac10_inserts_virtual_media_into_slot_1_only() {
+    // iDRAC 10 lists Systems/System.Embedded.1/VirtualMedia/2 before /1; both take the
+    // image, but the host boots only from slot 1 (Remote File Share 1).
+    let shape = vendors::dell_idrac10();
+    let mut behaviour = Behaviour::bmc(USER, PASSWORD);
+    behaviour.sessions = None;
+    let image = "http://10.0.0.1/deploy.iso";
+    for (table, matched, expected_slot) in [
+        (
+            QuirkTable::builtin(),
+            vec!["dell-idrac", "dell-idrac10"],
+            "1",
+        ),
+        (builtin_without("dell-idrac10"), vec!["dell-idrac"], "2"),
+    ] {
+        let server = FakeBmc::start(shape.resources_with_slot_first("2"), behaviour.clone()).await;
+        let client = connect(&server, table).await;
+        let system = client.system(None).await.expect("system");
+        // The iDRAC 10 row matches on the firmware version the manager reports.
+        assert_eq!(system.quirks().matched, matched);
+        let media = system.insert_media(image).await.expect("insert");
+        let slot = media.slot.expect("slot");
+        assert_eq!(slot.id, expected_slot);
+        let inserts = server.requests_to("POST", "VirtualMedia.InsertMedia");
+        assert_eq!(inserts.len(), 1);
+        assert_eq!(
+            inserts[0].path,
+            format!(
+                "/redfish/v1/Systems/System.Embedded.1/VirtualMedia/{expected_slot}/Actions/VirtualMedia.InsertMedia"
+            )
+        );
+        let inventory = system.inventory().await.expect("inventory");
+        assert_eq!(inventory.cd_slot.as_deref(), Some(expected_slot));
+    }
 }
 
 // ---------------------------------------------------------------- HPE iLO

@@ -25,6 +25,9 @@ pub fn fast_config(url: &str, username: &str, password: &str) -> BmcConfig {
         poll_interval: Duration::from_millis(100),
         graceful_shutdown_timeout: Duration::from_secs(5),
         state_reuse_window: Duration::from_secs(2),
+        busy_retry_interval: Duration::from_millis(50),
+        busy_retry_attempts: 35,
+        boot_mode_apply_timeout: Duration::from_secs(10),
     };
     config.retry = RetryPolicy {
         initial_delay: Duration::from_millis(50),

@@ -217,6 +217,34 @@ impl Shape {
     }
 }
 
+impl Shape {
+    /// The resources, with one more CD/DVD slot `id` (same media types and actions) listed
+    /// before the shape's own slot.
+    pub fn resources_with_slot_first(&self, id: &str) -> BTreeMap<String, Value> {
+        let mut resources = self.resources();
+        let collection = self.media_collection_path();
+        let own_path = self.media_slot_path();
+        let own_id = self.media_slot;
+        let retarget = |text: &str| text.replace(&format!("/{own_id}"), &format!("/{id}"));
+        let mut slot = resources[&own_path].clone();
+        slot["@odata.id"] = json!(retarget(&own_path));
+        slot["Id"] = json!(id);
+        if let Some(actions) = slot.get_mut("Actions").and_then(Value::as_object_mut) {
+            for action in actions.values_mut() {
+                let target = action["target"].as_str().unwrap_or_default().to_string();
+                action["target"] = json!(retarget(&target));
+            }
+        }
+        resources.insert(retarget(&own_path), slot);
+        let members = resources
+            .get_mut(&collection)
+            .and_then(|collection| collection["Members"].as_array_mut())
+            .expect("media collection");
+        members.insert(0, json!({"@odata.id": retarget(&own_path)}));
+        resources
+    }
+}
+
 /// A spec-following BMC.
 pub fn contoso() -> Shape {
     Shape {
@@ -280,6 +308,28 @@ pub fn dell_idrac9() -> Shape {
             "PushPowerButton",
             "Nmi",
         ],
+    }
+}
+
+/// Dell iDRAC 10 (PowerEdge 17G, firmware 1.x; dell/iDRAC-Redfish-Scripting issue 324):
+/// virtual media under Systems/System.Embedded.1 as slots "2" and "1" (listed in that order,
+/// see [`Shape::resources_with_slot_first`]), both CD/DVD with actions; none under
+/// the manager; Boot with BootSourceOverrideMode.
+pub fn dell_idrac10() -> Shape {
+    Shape {
+        model: "PowerEdge R770",
+        manager_firmware: "1.20.25.00",
+        power_state: "Off",
+        boot: json!({
+            "BootSourceOverrideEnabled": "Disabled",
+            "BootSourceOverrideTarget": "None",
+            "BootSourceOverrideTarget@Redfish.AllowableValues": ["None", "Pxe", "Floppy", "Cd", "Hdd", "BiosSetup", "Utilities", "UefiTarget", "SDCard", "UefiHttp"],
+            "BootSourceOverrideMode": "UEFI",
+            "BootSourceOverrideMode@Redfish.AllowableValues": ["UEFI"],
+        }),
+        media_under: MediaUnder::System,
+        media_slot: "1",
+        ..dell_idrac9()
     }
 }
 
