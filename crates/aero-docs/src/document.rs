@@ -1132,14 +1132,9 @@ impl EnvelopeReader {
     }
 
     fn check_regex(&mut self, parent: &Node, pattern: &str, path: &str) {
-        if let Err(error) = fancy_regex::Regex::new(pattern) {
+        if let Err(message) = crate::pattern::compile(pattern) {
             let node = get(parent, "pattern").unwrap_or(parent);
-            self.fail(
-                node,
-                path,
-                format!("invalid regular expression `{pattern}`: {error}"),
-                None,
-            );
+            self.fail(node, path, message, None);
         }
     }
 }

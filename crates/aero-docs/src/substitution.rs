@@ -195,7 +195,7 @@ fn substitute_one(
                 "point src.path at a string or drop src.pattern",
             ));
         };
-        let regex = compile(pattern).map_err(|error| {
+        let regex = crate::pattern::compile(pattern).map_err(|error| {
             failure(
                 document,
                 substitution,
@@ -340,7 +340,7 @@ fn substitute_into(
                 )
             });
     };
-    let regex = compile(pattern).map_err(|error| {
+    let regex = crate::pattern::compile(pattern).map_err(|error| {
         fail(
             ErrorKind::UnknownSubstitutionError,
             error,
@@ -481,11 +481,6 @@ fn insert_value(
             })
         }
     }
-}
-
-fn compile(pattern: &str) -> Result<fancy_regex::Regex, String> {
-    fancy_regex::Regex::new(pattern)
-        .map_err(|error| format!("invalid regular expression `{pattern}`: {error}"))
 }
 
 struct Replacer<'a> {

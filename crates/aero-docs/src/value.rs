@@ -7,8 +7,6 @@
 //! provenance ([`OriginId`] plus the line and column it was written at), which is what
 //! `aero site explain` reports.
 
-use indexmap::IndexMap;
-
 use crate::document::DocIndex;
 use crate::path::{DocPath, Segment};
 use crate::source::SourceId;
@@ -16,6 +14,19 @@ use crate::source::SourceId;
 /// Index of a node in an [`Arena`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(u32);
+
+#[cfg(test)]
+impl NodeId {
+    /// A node id from its number, for tests of containers.
+    pub(crate) fn from_raw(number: u32) -> Self {
+        NodeId(number)
+    }
+
+    /// The id's number.
+    pub(crate) fn raw(self) -> u32 {
+        self.0
+    }
+}
 
 /// Index of an [`Origin`] in an [`Arena`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,9 +40,7 @@ pub type Key = std::sync::Arc<str>;
 /// string is then a reference count, not an allocation.
 pub type Text = std::sync::Arc<str>;
 
-/// The entries of a mapping, in insertion order. Keys are short and trusted to be the
-/// site's own, so the hasher is rustc's fast non-cryptographic one.
-pub type Map = IndexMap<Key, NodeId, rustc_hash::FxBuildHasher>;
+pub use crate::map::Map;
 
 /// One value; containers hold node ids.
 #[derive(Clone, Debug)]
@@ -49,13 +58,13 @@ pub enum Value {
     /// A list.
     Seq(Vec<NodeId>),
     /// A mapping in insertion order.
-    Map(Box<Map>),
+    Map(Map),
 }
 
 impl Value {
     /// An empty mapping.
     pub fn empty_map() -> Self {
-        Value::Map(Box::default())
+        Value::Map(Map::new())
     }
 
     /// Whether this is a list or a mapping.
@@ -242,7 +251,7 @@ impl Arena {
                     .collect(),
             ),
             aero_yaml::Yaml::Map(entries) => {
-                let mut map = Map::with_capacity_and_hasher(entries.len(), Default::default());
+                let mut map = Map::with_capacity(entries.len());
                 for (key, value) in entries {
                     let child = self.from_yaml(value, origin);
                     let key = match &key.value {
@@ -251,7 +260,7 @@ impl Arena {
                     };
                     map.insert(key, child);
                 }
-                Value::Map(Box::new(map))
+                Value::Map(map)
             }
         };
         self.add(value, origin, node.span.start.line, node.span.start.col)
@@ -280,13 +289,13 @@ impl Arena {
                     .collect(),
             ),
             serde_json::Value::Object(entries) => {
-                let mut map = Map::with_capacity_and_hasher(entries.len(), Default::default());
+                let mut map = Map::with_capacity(entries.len());
                 for (key, value) in entries {
                     let child = self.from_json(value, origin, line, column);
                     let key = self.intern(key);
                     map.insert(key, child);
                 }
-                Value::Map(Box::new(map))
+                Value::Map(map)
             }
         };
         self.add(value, origin, line, column)
@@ -341,12 +350,12 @@ impl Arena {
                     .iter()
                     .map(|(key, value)| (key.clone(), *value))
                     .collect();
-                let mut copied = Map::with_capacity_and_hasher(pairs.len(), Default::default());
+                let mut copied = Map::with_capacity(pairs.len());
                 for (key, value) in pairs {
                     let value = self.deep_copy_mapping(value, map_origin);
                     copied.insert(key, value);
                 }
-                Value::Map(Box::new(copied))
+                Value::Map(copied)
             }
             scalar => scalar.clone(),
         };
