@@ -76,7 +76,8 @@ pub struct ConnectionArgs {
     /// Do not verify the BMC's certificate (logged as a warning).
     #[arg(long, global = true)]
     pub insecure: bool,
-    /// TLS implementation: rustls, or openssl for old firmware with legacy TLS.
+    /// TLS implementation: rustls, or openssl for old firmware that speaks only TLS 1.0/1.1
+    /// or legacy cipher suites (--ca-file, --fingerprint and --insecure work with both).
     #[arg(long, value_enum, default_value = "rustls", global = true)]
     pub tls_backend: TlsBackendArg,
     /// Authentication: a session (falling back to Basic), session only, or Basic only.
@@ -93,9 +94,9 @@ pub struct ConnectionArgs {
 /// TLS implementations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TlsBackendArg {
-    /// rustls (default).
+    /// rustls (default): TLS 1.2/1.3.
     Rustls,
-    /// The system OpenSSL.
+    /// The system OpenSSL, also TLS 1.0/1.1 and legacy cipher suites (old BMC firmware).
     Openssl,
 }
 
@@ -1190,6 +1191,29 @@ mod tests {
         assert_eq!(config.credentials.password.expose(), "hunter2");
         assert_eq!(config.endpoint.as_str(), "https://bmc/");
         assert!(!format!("{config:?}").contains("hunter2"));
+
+        let fingerprint = "AB:".repeat(31) + "AB";
+        let args = parse(&[
+            "inventory",
+            "--endpoint",
+            "bmc",
+            "-u",
+            "admin",
+            "--password-file",
+            &password,
+            "--tls-backend",
+            "openssl",
+            "--fingerprint",
+            &fingerprint,
+        ]);
+        let config = build_config(&args.connection).expect("openssl with a pin");
+        assert_eq!(
+            config.tls,
+            TlsConfig {
+                backend: TlsBackend::OpenSsl,
+                verification: TlsVerification::Fingerprint(Sha256Fingerprint([0xAB; 32])),
+            }
+        );
 
         let empty = directory.path().join("empty");
         std::fs::write(&empty, "\n").expect("write");

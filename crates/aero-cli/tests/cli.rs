@@ -431,3 +431,170 @@ fn diff_against_a_git_revision_shows_field_changes_and_hides_secrets() {
     );
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// A BMC that speaks only TLS 1.0 with a legacy suite (ECDHE-RSA-AES128-SHA at OpenSSL
+/// security level 0, as old iDRAC/iLO firmware), serving a minimal Redfish tree: a small
+/// Python server on the system OpenSSL. Stopped when dropped.
+struct LegacyTlsBmc {
+    url: String,
+    child: std::process::Child,
+}
+
+impl Drop for LegacyTlsBmc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const LEGACY_TLS_BMC: &str = r#"
+import json, ssl, sys, warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+warnings.simplefilter("ignore")
+RESOURCES = {
+    "/redfish/v1": {"@odata.id": "/redfish/v1/", "RedfishVersion": "1.0.0", "Vendor": "LegacyCo",
+                    "Systems": {"@odata.id": "/redfish/v1/Systems"}},
+    "/redfish/v1/Systems": {"@odata.id": "/redfish/v1/Systems",
+                            "Members": [{"@odata.id": "/redfish/v1/Systems/1"}]},
+    "/redfish/v1/Systems/1": {"@odata.id": "/redfish/v1/Systems/1", "Id": "1",
+                              "Manufacturer": "LegacyCo", "Model": "R1", "PowerState": "On"},
+}
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        resource = RESOURCES.get(self.path.rstrip("/"))
+        body = json.dumps(resource or {"error": {"message": "not found"}}).encode()
+        self.send_response(200 if resource else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.minimum_version = ssl.TLSVersion.TLSv1
+context.maximum_version = ssl.TLSVersion.TLSv1
+context.set_ciphers("ECDHE-RSA-AES128-SHA:@SECLEVEL=0")
+context.load_cert_chain(sys.argv[1], sys.argv[2])
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.socket = context.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+impl LegacyTlsBmc {
+    fn start(certificate: &Path, key: &Path) -> LegacyTlsBmc {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .args(["-c", LEGACY_TLS_BMC])
+            .arg(certificate)
+            .arg(key)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let mut port = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut port)
+            .expect("port");
+        LegacyTlsBmc {
+            url: format!("https://127.0.0.1:{}", port.trim()),
+            child,
+        }
+    }
+}
+
+/// Runs the `openssl` command in `dir`; its standard output.
+fn openssl(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+#[test]
+fn bmc_reaches_a_tls_1_0_only_bmc_with_the_openssl_backend_and_a_pinned_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    openssl(
+        dir.path(),
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            "bmc.key",
+            "-out",
+            "bmc.crt",
+            "-subj",
+            "/CN=bmc.example",
+            "-addext",
+            "subjectAltName=DNS:bmc.example",
+        ],
+    );
+    let fingerprint = openssl(
+        dir.path(),
+        &[
+            "x509",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+            "-in",
+            "bmc.crt",
+        ],
+    );
+    let fingerprint = fingerprint.trim();
+    let wrong = format!("sha256 Fingerprint={}", "00:".repeat(31) + "00");
+    let password = write(dir.path(), "password", "calvin\n");
+    let bmc = LegacyTlsBmc::start(&dir.path().join("bmc.crt"), &dir.path().join("bmc.key"));
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "bmc",
+            "inventory",
+            "--endpoint",
+            bmc.url.as_str(),
+            "-u",
+            "root",
+            "--password-file",
+            password.to_str().unwrap(),
+            "-o",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        aero(&args).0
+    };
+
+    // The certificate names another host and is self-signed: the pin is the trust decision.
+    let output = run(&["--tls-backend", "openssl", "--fingerprint", fingerprint]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let inventory: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(inventory["system"]["manufacturer"], "LegacyCo");
+    assert_eq!(inventory["system"]["power_state"], "On");
+
+    let output = run(&["--tls-backend", "openssl", "--fingerprint", &wrong]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("does not match the pinned"),
+        "{}",
+        text(&output.stderr)
+    );
+
+    // rustls cannot speak TLS 1.0 and says what to do instead.
+    let output = run(&["--fingerprint", fingerprint]);
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("TLS 1.0/1.1"), "{stderr}");
+    assert!(
+        stderr.contains("choose the openssl TLS backend"),
+        "{stderr}"
+    );
+}
