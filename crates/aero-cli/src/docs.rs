@@ -228,7 +228,7 @@ pub fn redacted_json(
         _ if !secret => rendered.arena.to_json(node),
         Value::Str(text) => {
             let scrubbed = context.redactor.scrub(text);
-            if scrubbed == *text {
+            if *scrubbed == **text {
                 serde_json::Value::String(context.redactor.token(text))
             } else {
                 serde_json::Value::String(scrubbed)
