@@ -116,10 +116,12 @@ pub fn diff(before: &Rendered, after: &Rendered) -> SiteDiff {
         let secret =
             before.document(*before_index).is_secret() || after.document(*after_index).is_secret();
         let mut changes = Vec::new();
-        let before_meta = &before.document(*before_index).metadata;
-        let after_meta = &after.document(*after_index).metadata;
+        let before_meta = before
+            .arena
+            .to_json(before.document(*before_index).metadata);
+        let after_meta = after.arena.to_json(after.document(*after_index).metadata);
         if before_meta != after_meta {
-            json_changes("metadata", before_meta, after_meta, &mut changes);
+            json_changes("metadata", &before_meta, &after_meta, &mut changes);
         }
         let walker = Walker { before, after };
         walker.compare(

@@ -141,8 +141,9 @@ pub struct Document {
     pub replacement: bool,
     /// `metadata.storagePolicy`.
     pub storage_policy: StoragePolicy,
-    /// The whole `metadata` block, for output.
-    pub metadata: serde_json::Value,
+    /// The whole `metadata` block as written, for output (in the render's arena, which
+    /// is far cheaper per document than a JSON tree).
+    pub metadata: NodeId,
     /// The raw `data` as written (`null` when absent).
     pub data: NodeId,
     /// Whether `data` is an encrypted payload (decrypted while rendering).
@@ -556,6 +557,14 @@ impl EnvelopeReader {
             },
             secret,
         });
+        // Metadata is never secret, even in a secret document.
+        let metadata_origin = arena.add_origin(Origin {
+            kind: OriginKind::Literal {
+                doc: index,
+                source: self.source,
+            },
+            secret: false,
+        });
         let data = match get(root, "data") {
             Some(node) => arena.from_yaml(node, origin),
             None => arena.add(
@@ -580,7 +589,7 @@ impl EnvelopeReader {
             substitutions: parts.substitutions,
             replacement: parts.replacement,
             storage_policy: parts.storage_policy,
-            metadata: yaml_to_json(metadata),
+            metadata: arena.from_yaml(metadata, metadata_origin),
             data,
             encrypted_at_rest: false,
             origin,
