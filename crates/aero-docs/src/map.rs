@@ -116,6 +116,11 @@ impl Map {
         self.entries.iter().map(|(key, _)| key)
     }
 
+    /// Nodes in order, for replacing them (keys and order stay as they are).
+    pub fn values_mut(&mut self) -> impl ExactSizeIterator<Item = &mut NodeId> {
+        self.entries.iter_mut().map(|(_, value)| value)
+    }
+
     /// Nodes in order.
     pub fn values(&self) -> impl ExactSizeIterator<Item = &NodeId> + DoubleEndedIterator {
         self.entries.iter().map(|(_, value)| value)

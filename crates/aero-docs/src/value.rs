@@ -344,29 +344,22 @@ impl Arena {
     ) -> NodeId {
         let node = &self.nodes[id.0 as usize];
         let (origin, line, column) = (node.origin, node.line, node.column);
-        let value = match &node.value {
-            Value::Seq(items) => {
-                let items = items.clone();
-                Value::Seq(
-                    items
-                        .into_iter()
-                        .map(|item| self.deep_copy_mapping(item, map_origin))
-                        .collect(),
-                )
-            }
-            Value::Map(entries) => {
-                let pairs: Vec<(Key, NodeId)> = entries
-                    .iter()
-                    .map(|(key, value)| (key.clone(), *value))
-                    .collect();
-                let mut copied = Map::with_capacity(pairs.len());
-                for (key, value) in pairs {
-                    let value = self.deep_copy_mapping(value, map_origin);
-                    copied.insert(key, value);
+        // The container is cloned once (keys are shared `Arc`s) and its children are
+        // then replaced by their copies in place: no intermediate vectors, no key lookups.
+        let value = match node.value.clone() {
+            Value::Seq(mut items) => {
+                for item in &mut items {
+                    *item = self.deep_copy_mapping(*item, map_origin);
                 }
-                Value::Map(copied)
+                Value::Seq(items)
             }
-            scalar => scalar.clone(),
+            Value::Map(mut entries) => {
+                for child in entries.values_mut() {
+                    *child = self.deep_copy_mapping(*child, map_origin);
+                }
+                Value::Map(entries)
+            }
+            scalar => scalar,
         };
         let origin = map_origin(origin);
         self.add(value, origin, line, column)
