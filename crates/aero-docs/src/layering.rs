@@ -225,7 +225,14 @@ pub fn apply_actions(
     mode: Mode,
     created_origin: OriginId,
 ) -> Result<NodeId, Box<ActionFailure>> {
-    let mut overall = arena.deep_copy(parent_data);
+    // Deckhand starts from a deep copy of the parent's data. In Aerostat mode the render
+    // loop runs this document copy-on-write instead, so the parent's nodes are shared
+    // until a write reaches them (the result is the same, without copying every
+    // parent's whole data into every child).
+    let mut overall = match mode {
+        Mode::Deckhand => arena.deep_copy(parent_data),
+        Mode::Aerostat => parent_data,
+    };
     if matches!(arena.value(overall), Value::Null) {
         overall = arena.add(Value::empty_map(), created_origin, 0, 0);
     }
@@ -293,7 +300,9 @@ fn apply_action(
             };
             match mode {
                 Mode::Aerostat => {
-                    arena.remove(overall, &action.path);
+                    let mut overall = overall;
+                    arena.remove(&mut overall, &action.path);
+                    return Ok(overall);
                 }
                 Mode::Deckhand => {
                     deep_delete_by_value(arena, target, overall);
@@ -308,13 +317,17 @@ fn apply_action(
             else {
                 return Err(missing("child", action.location));
             };
-            let from_child = arena.deep_copy(from_child);
-            let from_parent = arena.get(overall, &action.path);
-            match from_parent {
-                Some(from_parent)
-                    if matches!(arena.value(from_parent), Value::Map(_))
-                        && matches!(arena.value(from_child), Value::Map(_)) =>
-                {
+            let from_child = copy_from_child(arena, from_child, mode);
+            let both_maps = arena
+                .get(overall, &action.path)
+                .is_some_and(|from_parent| matches!(arena.value(from_parent), Value::Map(_)))
+                && matches!(arena.value(from_child), Value::Map(_));
+            let mut overall = overall;
+            match both_maps
+                .then(|| arena.get_writable(&mut overall, &action.path))
+                .flatten()
+            {
+                Some(from_parent) => {
                     deep_merge(arena, from_parent, from_child);
                     Ok(overall)
                 }
@@ -328,7 +341,7 @@ fn apply_action(
             else {
                 return Err(missing("child", action.location));
             };
-            let from_child = arena.deep_copy(from_child);
+            let from_child = copy_from_child(arena, from_child, mode);
             write(arena, overall, action, from_child, child, created_origin)
         }
     }
@@ -366,8 +379,18 @@ fn method_name(method: ActionMethod) -> &'static str {
     }
 }
 
-/// Deckhand's `deep_merge`: keys of `from` are merged into `into`; nested mappings
-/// merge recursively, anything else from `from` wins.
+/// The child's value for an action: a deep copy in Deckhand mode, as Deckhand does; in
+/// Aerostat mode the node itself, which copy-on-write protects from later writes.
+fn copy_from_child(arena: &mut Arena, from_child: NodeId, mode: Mode) -> NodeId {
+    match mode {
+        Mode::Deckhand => arena.deep_copy(from_child),
+        Mode::Aerostat => from_child,
+    }
+}
+
+/// Deckhand's `deep_merge`: keys of `from` are merged into `into` (which must be
+/// writable, see [`Arena::writable`]); nested mappings merge recursively, anything else
+/// from `from` wins.
 pub fn deep_merge(arena: &mut Arena, into: NodeId, from: NodeId) {
     let Value::Map(from_entries) = arena.value(from).clone() else {
         return;
@@ -382,7 +405,9 @@ pub fn deep_merge(arena: &mut Arena, into: NodeId, from: NodeId) {
                 if matches!(arena.value(into_value), Value::Map(_))
                     && matches!(arena.value(from_value), Value::Map(_)) =>
             {
-                deep_merge(arena, into_value, from_value);
+                if let Some(into_value) = arena.writable_entry(into, &key) {
+                    deep_merge(arena, into_value, from_value);
+                }
             }
             _ => {
                 if let Value::Map(entries) = arena.value_mut(into) {

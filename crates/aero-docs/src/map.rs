@@ -61,6 +61,12 @@ impl Map {
         self.position(key).map(|position| &self.entries[position].1)
     }
 
+    /// The node under `key`, for replacing it in place.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut NodeId> {
+        self.position(key)
+            .map(move |position| &mut self.entries[position].1)
+    }
+
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &str) -> bool {
         self.position(key).is_some()

@@ -310,6 +310,11 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
         if document.kind == MetadataKind::Control || failed[position] {
             continue;
         }
+        // Aerostat mode shares parents' nodes and writes copy-on-write; Deckhand mode
+        // copies eagerly and writes in place, as its shared substituted objects need.
+        if config.mode == Mode::Aerostat {
+            arena.begin_copy_on_write(document.index);
+        }
         if let Some(parent_index) = parent[position]
             && document.parent_selector.is_some()
             && !document.actions.is_empty()
@@ -367,6 +372,7 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
             data[parent_index.get()] = data[position];
         }
     }
+    arena.end_copy_on_write();
     diagnostics.extend(warnings);
 
     let mut output: Vec<DocIndex> = documents

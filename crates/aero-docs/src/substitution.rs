@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::document::{Destination, DocIndex, Document, Substitution};
+use crate::path::Segment;
 use crate::render::Mode;
 use crate::value::{Arena, NodeId, Origin, OriginId, OriginKind, Value};
 
@@ -311,6 +312,7 @@ fn substitute_into(
                 let Value::Map(entries) = context.arena.value(inserted).clone() else {
                     return Ok(data);
                 };
+                let data = context.arena.writable(data);
                 if let Value::Map(target) = context.arena.value_mut(data) {
                     for (key, child) in entries.into_iter() {
                         target.insert(key, child);
@@ -391,11 +393,16 @@ fn substitute_into(
         source_doc: source_index,
         secret,
     };
-    match (
-        destination.recurse_depth,
-        context.arena.value(target).clone(),
-    ) {
-        (Some(depth), Value::Seq(_) | Value::Map(_)) => {
+    let target_text = match context.arena.value(target) {
+        Value::Str(text) => Some(text.clone()),
+        _ => None,
+    };
+    match (destination.recurse_depth, target_text) {
+        (Some(depth), None) if context.arena.value(target).is_container() => {
+            let mut data = data;
+            let Some(target) = context.arena.get_writable(&mut data, &destination.path) else {
+                return Err(missing_pattern("nothing"));
+            };
             replace
                 .recursively(context.arena, target, pattern, 0, depth)
                 .map_err(|error| {
@@ -407,7 +414,7 @@ fn substitute_into(
                 })?;
             Ok(data)
         }
-        (_, Value::Str(text)) => {
+        (_, Some(text)) => {
             let replaced = replace.apply(&text).map_err(|error| {
                 fail(
                     ErrorKind::UnknownSubstitutionError,
@@ -433,7 +440,10 @@ fn substitute_into(
                     )
                 })
         }
-        (_, other) => Err(missing_pattern(&format!("a {}", other.type_name()))),
+        (_, None) => Err(missing_pattern(&format!(
+            "a {}",
+            context.arena.value(target).type_name()
+        ))),
     }
 }
 
@@ -579,7 +589,17 @@ impl Replacer<'_> {
                         _ => {}
                     }
                 }
-                None => self.recursively(arena, child, pattern, depth + 1, max_depth)?,
+                None => {
+                    let segment = match key {
+                        Some(key) => Segment::Key(key.to_string()),
+                        None => Segment::Index(index),
+                    };
+                    if arena.value(child).is_container()
+                        && let Some(child) = arena.writable_child(container, &segment)
+                    {
+                        self.recursively(arena, child, pattern, depth + 1, max_depth)?;
+                    }
+                }
             }
         }
         Ok(())

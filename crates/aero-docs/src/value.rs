@@ -141,7 +141,13 @@ struct Node {
     origin: OriginId,
     line: u32,
     column: u32,
+    /// The document whose render created this node, or [`NO_OWNER`]; see
+    /// [`Arena::begin_copy_on_write`]. (It fits in the node's padding.)
+    owner: u32,
 }
+
+/// Owner of nodes created outside a copy-on-write scope (loaded data, Deckhand mode).
+const NO_OWNER: u32 = u32::MAX;
 
 /// Every node and origin of one render.
 #[derive(Clone, Debug, Default)]
@@ -151,6 +157,8 @@ pub struct Arena {
     /// Every mapping key seen, stored once: sites repeat the same few hundred keys
     /// across thousands of documents.
     keys: rustc_hash::FxHashSet<Key>,
+    /// The document being rendered copy-on-write, if any.
+    writer: Option<u32>,
 }
 
 /// Why a value could not be written at a path.
@@ -215,8 +223,86 @@ impl Arena {
             origin,
             line,
             column,
+            owner: self.writer.unwrap_or(NO_OWNER),
         });
         NodeId(self.nodes.len() as u32 - 1)
+    }
+
+    /// Starts rendering `doc` copy-on-write: until [`Arena::end_copy_on_write`], the
+    /// writing methods ([`Arena::set`], [`Arena::remove`], [`Arena::writable`] and
+    /// [`Arena::writable_child`]) copy any node that `doc`'s render did not create before
+    /// changing it, so values shared with other documents (a parent's data, which
+    /// layering no longer deep-copies) never change under them. Outside a scope every
+    /// node is changed in place, which is what Deckhand mode's shared objects need.
+    pub fn begin_copy_on_write(&mut self, doc: DocIndex) {
+        self.writer = Some(doc.0);
+    }
+
+    /// Ends the copy-on-write scope.
+    pub fn end_copy_on_write(&mut self) {
+        self.writer = None;
+    }
+
+    /// `id` itself when it may be changed in place, otherwise a shallow copy (same
+    /// value, origin and position) owned by the current copy-on-write document.
+    pub fn writable(&mut self, id: NodeId) -> NodeId {
+        match self.writer {
+            Some(writer) if self.nodes[id.0 as usize].owner != writer => {
+                let node = &self.nodes[id.0 as usize];
+                let (value, origin, line, column) =
+                    (node.value.clone(), node.origin, node.line, node.column);
+                self.add(value, origin, line, column)
+            }
+            _ => id,
+        }
+    }
+
+    /// The child of the writable container `parent` named by `segment`, made writable
+    /// and linked back into `parent` when that took a copy.
+    pub fn writable_child(&mut self, parent: NodeId, segment: &Segment) -> Option<NodeId> {
+        match segment {
+            Segment::Key(key) => self.writable_entry(parent, key),
+            Segment::Index(index) => {
+                let child = match self.value(parent) {
+                    Value::Seq(items) => *items.get(*index)?,
+                    _ => return None,
+                };
+                let writable = self.writable(child);
+                if let Value::Seq(items) = &mut self.nodes[parent.0 as usize].value {
+                    items[*index] = writable;
+                }
+                Some(writable)
+            }
+        }
+    }
+
+    /// The entry `key` of the writable mapping `parent`, made writable and linked back
+    /// into `parent` when that took a copy.
+    pub fn writable_entry(&mut self, parent: NodeId, key: &str) -> Option<NodeId> {
+        let child = match self.value(parent) {
+            Value::Map(entries) => *entries.get(key)?,
+            _ => return None,
+        };
+        let writable = self.writable(child);
+        if writable != child
+            && let Value::Map(entries) = &mut self.nodes[parent.0 as usize].value
+            && let Some(slot) = entries.get_mut(key)
+        {
+            *slot = writable;
+        }
+        Some(writable)
+    }
+
+    /// The node at `path` under `*root`, made writable along the whole path (`*root`
+    /// is updated when the root itself had to be copied).
+    pub fn get_writable(&mut self, root: &mut NodeId, path: &DocPath) -> Option<NodeId> {
+        self.get(*root, path)?;
+        *root = self.writable(*root);
+        let mut current = *root;
+        for segment in &path.segments {
+            current = self.writable_child(current, segment)?;
+        }
+        Some(current)
     }
 
     /// The value of a node.
@@ -404,6 +490,7 @@ impl Arena {
         let Some((last, parents)) = path.segments.split_last() else {
             return Ok(new_value);
         };
+        let root = self.writable(root);
         let mut current = root;
         for (position, segment) in parents.iter().enumerate() {
             let next_is_index = matches!(path.segments.get(position + 1), Some(Segment::Index(_)));
@@ -436,7 +523,7 @@ impl Arena {
         path: &DocPath,
         position: usize,
     ) -> Result<NodeId, WriteError> {
-        if let Some(existing) = self.child(id, segment) {
+        if let Some(existing) = self.writable_child(id, segment) {
             return Ok(existing);
         }
         let empty = if next_is_index {
@@ -458,8 +545,11 @@ impl Arena {
         path: &DocPath,
         position: usize,
     ) -> Result<(), WriteError> {
-        let at = DocPath {
-            segments: path.segments[..position].to_vec(),
+        let at = || {
+            DocPath {
+                segments: path.segments[..position].to_vec(),
+            }
+            .to_string()
         };
         let found = self.value(id).type_name();
         match segment {
@@ -474,7 +564,7 @@ impl Arena {
                 }
                 _ => Err(WriteError {
                     path: path.to_string(),
-                    at: at.to_string(),
+                    at: at(),
                     found,
                     expected: "mapping",
                 }),
@@ -485,7 +575,7 @@ impl Arena {
                     _ => {
                         return Err(WriteError {
                             path: path.to_string(),
-                            at: at.to_string(),
+                            at: at(),
                             found,
                             expected: "list",
                         });
@@ -508,12 +598,16 @@ impl Arena {
         }
     }
 
-    /// Removes the entry at `path` (a key or a list element). Returns whether it existed.
-    pub fn remove(&mut self, root: NodeId, path: &DocPath) -> bool {
+    /// Removes the entry at `path` (a key or a list element) under `*root` (updated when
+    /// the root had to be copied). Returns whether it existed.
+    pub fn remove(&mut self, root: &mut NodeId, path: &DocPath) -> bool {
         let Some((last, parents)) = path.segments.split_last() else {
             return false;
         };
-        let Some(parent) = self.get(
+        if self.get(*root, path).is_none() {
+            return false;
+        }
+        let Some(parent) = self.get_writable(
             root,
             &DocPath {
                 segments: parents.to_vec(),
@@ -775,11 +869,53 @@ mod tests {
 
     #[test]
     fn remove_by_path() {
-        let (mut arena, root, _) =
+        let (mut arena, mut root, _) =
             arena_with(serde_json::json!({"a": [{"x": 1}, {"y": 2}], "b": 2}));
-        assert!(arena.remove(root, &DocPath::parse(".a[0]").unwrap()));
-        assert!(arena.remove(root, &DocPath::parse(".b").unwrap()));
-        assert!(!arena.remove(root, &DocPath::parse(".nope").unwrap()));
+        let before = root;
+        assert!(arena.remove(&mut root, &DocPath::parse(".a[0]").unwrap()));
+        assert!(arena.remove(&mut root, &DocPath::parse(".b").unwrap()));
+        assert!(!arena.remove(&mut root, &DocPath::parse(".nope").unwrap()));
+        assert_eq!(root, before, "outside copy-on-write, changes are in place");
         assert_eq!(arena.to_json(root), serde_json::json!({"a": [{"y": 2}]}));
+    }
+
+    /// A document rendered copy-on-write shares its parent's nodes until it writes;
+    /// every write (set, remove, writable paths) leaves the shared original untouched
+    /// and copies only the nodes on the written path.
+    #[test]
+    fn copy_on_write_never_changes_shared_nodes() {
+        let original = serde_json::json!({"a": {"b": 1, "c": [1, 2]}, "d": {"e": 2}});
+        let (mut arena, parent, origin) = arena_with(original.clone());
+        arena.begin_copy_on_write(DocIndex(1));
+        let mut child = parent;
+        let value = arena.add(Value::Int(7), origin, 0, 0);
+        child = arena
+            .set(child, &DocPath::parse(".a.b").unwrap(), value, origin)
+            .unwrap();
+        let value = arena.add(Value::Int(8), origin, 0, 0);
+        child = arena
+            .set(child, &DocPath::parse(".a.c[3]").unwrap(), value, origin)
+            .unwrap();
+        assert!(arena.remove(&mut child, &DocPath::parse(".d.e").unwrap()));
+        let nodes_before_rewrite = arena.node_count();
+        let value = arena.add(Value::Int(9), origin, 0, 0);
+        child = arena
+            .set(child, &DocPath::parse(".a.b").unwrap(), value, origin)
+            .unwrap();
+        assert_eq!(
+            arena.node_count(),
+            nodes_before_rewrite + 1,
+            "nodes the document already owns are written in place"
+        );
+        arena.end_copy_on_write();
+        assert_eq!(arena.to_json(parent), original);
+        assert_eq!(
+            arena.to_json(child),
+            serde_json::json!({"a": {"b": 9, "c": [1, 2, {}, 8]}, "d": {}})
+        );
+        let path = DocPath::parse(".d").unwrap();
+        assert_ne!(arena.get(child, &path), arena.get(parent, &path));
+        let untouched = DocPath::parse(".a.c[0]").unwrap();
+        assert_eq!(arena.get(child, &untouched), arena.get(parent, &untouched));
     }
 }

@@ -914,3 +914,110 @@ data: {}
                 == Some("InvalidDocumentFormat"))
     );
 }
+
+/// Children share their parent's nodes until they write (copy-on-write in Aerostat
+/// mode, eager copies in Deckhand mode). Every kind of write a child makes (merge into
+/// nested mappings, replace, delete, substitution into a nested path, a pattern
+/// replaced recursively, a list index) must leave the concrete parent, a sibling and
+/// the child's own raw data exactly as written; the grandchild sees its parent's result.
+/// (The deleted value is unique so Deckhand's delete-by-value quirk picks the same entry.)
+#[test]
+fn writes_by_children_never_leak_into_parents_or_siblings() {
+    let documents = "---
+schema: example/Kind/v1
+metadata:
+  schema: metadata/Document/v1
+  name: parent
+  storagePolicy: cleartext
+  labels: {role: parent}
+  layeringDefinition: {abstract: false, layer: global}
+data:
+  a: {x: 1, deep: {k: 1, keep: true}}
+  b: [1, 2, {n: 1}]
+  urls: {api: 'http://HOST/api', ui: {main: 'http://HOST/'}}
+  gone: {g: only-here}
+---
+schema: example/Kind/v1
+metadata:
+  schema: metadata/Document/v1
+  name: child
+  storagePolicy: cleartext
+  labels: {role: child}
+  layeringDefinition:
+    abstract: false
+    layer: region
+    parentSelector: {role: parent}
+    actions:
+    - {method: merge, path: .a}
+    - {method: replace, path: .b}
+    - {method: delete, path: .gone.g}
+  substitutions:
+  - src: {schema: example/Source/v1, name: source, path: .host}
+    dest: {path: .urls, pattern: HOST, recurse: {depth: -1}}
+  - src: {schema: example/Source/v1, name: source, path: .port}
+    dest: {path: .a.deep.port}
+data:
+  a: {deep: {k: 2}}
+  b: [9]
+---
+schema: example/Kind/v1
+metadata:
+  schema: metadata/Document/v1
+  name: sibling
+  storagePolicy: cleartext
+  layeringDefinition:
+    abstract: false
+    layer: region
+    parentSelector: {role: parent}
+    actions: [{method: merge, path: .}]
+data: {extra: 1}
+---
+schema: example/Kind/v1
+metadata:
+  schema: metadata/Document/v1
+  name: grandchild
+  storagePolicy: cleartext
+  layeringDefinition:
+    abstract: false
+    layer: site
+    parentSelector: {role: child}
+    actions: [{method: merge, path: .a.deep}]
+data:
+  a: {deep: {k: 3}}
+---
+schema: example/Source/v1
+metadata:
+  schema: metadata/Document/v1
+  name: source
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: global}
+data: {host: example.org, port: 8443}
+";
+    let parent = json!({
+        "a": {"x": 1, "deep": {"k": 1, "keep": true}},
+        "b": [1, 2, {"n": 1}],
+        "urls": {"api": "http://HOST/api", "ui": {"main": "http://HOST/"}},
+        "gone": {"g": "only-here"}
+    });
+    let child = json!({
+        "a": {"x": 1, "deep": {"k": 2, "keep": true, "port": 8443}},
+        "b": [9],
+        "urls": {"api": "http://example.org/api", "ui": {"main": "http://example.org/"}},
+        "gone": {}
+    });
+    let mut sibling = parent.clone();
+    sibling["extra"] = json!(1);
+    let mut grandchild = child.clone();
+    grandchild["a"]["deep"]["k"] = json!(3);
+    for mode in [Mode::Aerostat, Mode::Deckhand] {
+        let rendered = render_docs(documents, mode);
+        assert_clean(&rendered);
+        assert_eq!(data_of(&rendered, "parent"), parent, "{mode:?}");
+        assert_eq!(data_of(&rendered, "child"), child, "{mode:?}");
+        assert_eq!(data_of(&rendered, "sibling"), sibling, "{mode:?}");
+        assert_eq!(data_of(&rendered, "grandchild"), grandchild, "{mode:?}");
+        let raw_child = rendered.find("example/Kind/v1", "child").unwrap();
+        let raw = rendered.arena.to_json(rendered.document(raw_child).data);
+        assert_eq!(raw, json!({"a": {"deep": {"k": 2}}, "b": [9]}), "{mode:?}");
+    }
+}
