@@ -378,10 +378,16 @@ impl EnvelopeReader {
         }
     }
 
-    fn fail(&mut self, node: &Node, path: &str, message: impl Into<String>, hint: Option<&str>) {
+    fn fail(
+        &mut self,
+        node: &Node,
+        path: &dyn std::fmt::Display,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) {
         let mut diagnostic = Diagnostic::error(ErrorKind::InvalidDocumentFormat, message)
             .at(Some(self.location(node)))
-            .with_path(path);
+            .with_path(path.to_string());
         if let Some(doc_ref) = &self.doc_ref {
             diagnostic = diagnostic.in_document(doc_ref.clone());
         }
@@ -395,7 +401,7 @@ impl EnvelopeReader {
         &mut self,
         parent: &'a Node,
         key: &str,
-        path: &str,
+        path: &dyn std::fmt::Display,
         required: bool,
     ) -> Option<&'a str> {
         match get(parent, key) {
@@ -421,7 +427,7 @@ impl EnvelopeReader {
         }
     }
 
-    fn expect_bool(&mut self, parent: &Node, key: &str, path: &str) -> bool {
+    fn expect_bool(&mut self, parent: &Node, key: &str, path: &dyn std::fmt::Display) -> bool {
         match get(parent, key) {
             Some(Node {
                 value: Yaml::Bool(flag),
@@ -451,7 +457,7 @@ impl EnvelopeReader {
         let Yaml::Map(entries) = &root.value else {
             self.fail(
                 root,
-                "",
+                &"",
                 format!(
                     "a document must be a mapping with `schema`, `metadata` and `data`, found a {}",
                     yaml_type(root)
@@ -491,26 +497,26 @@ impl EnvelopeReader {
             }
         }
         let schema = self
-            .expect_str(root, "schema", "schema", true)
+            .expect_str(root, "schema", &"schema", true)
             .map(str::to_string);
         if let (Some(schema), Some(node)) = (&schema, schema_node)
             && !is_valid_schema_name(schema)
         {
             self.fail(
                 node,
-                "schema",
+                &"schema",
                 format!("schema `{schema}` does not have the form namespace/Kind/vN"),
                 Some("for example `armada/Chart/v2`"),
             );
         }
         let Some(metadata) = metadata_node else {
-            self.fail(root, "metadata", "`metadata` is required", None);
+            self.fail(root, &"metadata", "`metadata` is required", None);
             return None;
         };
         if !matches!(metadata.value, Yaml::Map(_)) {
             self.fail(
                 metadata,
-                "metadata",
+                &"metadata",
                 format!(
                     "`metadata` must be a mapping, found a {}",
                     yaml_type(metadata)
@@ -519,7 +525,7 @@ impl EnvelopeReader {
             );
             return None;
         }
-        let metadata_schema = self.expect_str(metadata, "schema", "metadata.schema", true);
+        let metadata_schema = self.expect_str(metadata, "schema", &"metadata.schema", true);
         let kind = match metadata_schema {
             Some(text) if text.starts_with("metadata/Document/v") => Some(MetadataKind::Document),
             Some(text) if text.starts_with("metadata/Control/v") => Some(MetadataKind::Control),
@@ -527,7 +533,7 @@ impl EnvelopeReader {
                 let node = get(metadata, "schema").unwrap_or(metadata);
                 self.fail(
                     node,
-                    "metadata.schema",
+                    &"metadata.schema",
                     format!("`metadata.schema` is `{text}`, expected `metadata/Document/v1` or `metadata/Control/v1`"),
                     None,
                 );
@@ -536,7 +542,7 @@ impl EnvelopeReader {
             None => None,
         };
         let name = self
-            .expect_str(metadata, "name", "metadata.name", true)
+            .expect_str(metadata, "name", &"metadata.name", true)
             .map(str::to_string);
         let labels = self.read_labels(metadata, kind);
         let mut document_parts = None;
@@ -618,7 +624,7 @@ impl EnvelopeReader {
                             let key_text = crate::value::yaml_key_string(key);
                             self.fail(
                                 value,
-                                &format!("metadata.labels.{key_text}"),
+                                &format_args!("metadata.labels.{key_text}"),
                                 "labels of a control document must be strings",
                                 None,
                             );
@@ -633,7 +639,7 @@ impl EnvelopeReader {
             Some(other) => {
                 self.fail(
                     other,
-                    "metadata.labels",
+                    &"metadata.labels",
                     format!(
                         "`metadata.labels` must be a mapping, found a {}",
                         yaml_type(other)
@@ -653,21 +659,21 @@ impl EnvelopeReader {
                 if !DOCUMENT_METADATA_KEYS.contains(&key_text.as_str()) {
                     self.fail(
                         key,
-                        &format!("metadata.{key_text}"),
+                        &format_args!("metadata.{key_text}"),
                         format!("unexpected key `metadata.{key_text}`"),
                         Some("metadata/Document/v1 allows schema, name, storagePolicy, layeringDefinition, labels, replacement, substitutions"),
                     );
                 }
             }
         }
-        match self.expect_str(metadata, "storagePolicy", "metadata.storagePolicy", true) {
+        match self.expect_str(metadata, "storagePolicy", &"metadata.storagePolicy", true) {
             Some("cleartext") => parts.storage_policy = StoragePolicy::Cleartext,
             Some("encrypted") => parts.storage_policy = StoragePolicy::Encrypted,
             Some(other) => {
                 let node = get(metadata, "storagePolicy").unwrap_or(metadata);
                 self.fail(
                     node,
-                    "metadata.storagePolicy",
+                    &"metadata.storagePolicy",
                     format!(
                         "`metadata.storagePolicy` is `{other}`, expected `cleartext` or `encrypted`"
                     ),
@@ -676,7 +682,7 @@ impl EnvelopeReader {
             }
             None => {}
         }
-        parts.replacement = self.expect_bool(metadata, "replacement", "metadata.replacement");
+        parts.replacement = self.expect_bool(metadata, "replacement", &"metadata.replacement");
         match get(metadata, "layeringDefinition") {
             Some(
                 definition @ Node {
@@ -686,7 +692,7 @@ impl EnvelopeReader {
             ) => self.read_layering(definition, &mut parts),
             Some(other) => self.fail(
                 other,
-                "metadata.layeringDefinition",
+                &"metadata.layeringDefinition",
                 format!(
                     "`metadata.layeringDefinition` must be a mapping, found a {}",
                     yaml_type(other)
@@ -695,7 +701,7 @@ impl EnvelopeReader {
             ),
             None => self.fail(
                 metadata,
-                "metadata.layeringDefinition",
+                &"metadata.layeringDefinition",
                 "`metadata.layeringDefinition` is required",
                 Some("add `layeringDefinition: {abstract: false, layer: site}`"),
             ),
@@ -717,7 +723,7 @@ impl EnvelopeReader {
             }
             Some(other) => self.fail(
                 other,
-                "metadata.substitutions",
+                &"metadata.substitutions",
                 format!(
                     "`metadata.substitutions` must be a list, found a {}",
                     yaml_type(other)
@@ -732,14 +738,14 @@ impl EnvelopeReader {
         let layer = self.expect_str(
             definition,
             "layer",
-            "metadata.layeringDefinition.layer",
+            &"metadata.layeringDefinition.layer",
             true,
         );
         parts.layer = layer.map(str::to_string);
         parts.is_abstract = self.expect_bool(
             definition,
             "abstract",
-            "metadata.layeringDefinition.abstract",
+            &"metadata.layeringDefinition.abstract",
         );
         if let Yaml::Map(entries) = &definition.value {
             for (key, _) in entries {
@@ -750,7 +756,7 @@ impl EnvelopeReader {
                 ) {
                     self.fail(
                         key,
-                        &format!("metadata.layeringDefinition.{key_text}"),
+                        &format_args!("metadata.layeringDefinition.{key_text}"),
                         format!("unexpected key `{key_text}` in layeringDefinition"),
                         Some("layeringDefinition allows layer, abstract, parentSelector, actions"),
                     );
@@ -772,7 +778,7 @@ impl EnvelopeReader {
                 if entries.is_empty() {
                     self.fail(
                         node,
-                        "metadata.layeringDefinition.parentSelector",
+                        &"metadata.layeringDefinition.parentSelector",
                         "`parentSelector` must have at least one label",
                         None,
                     );
@@ -782,7 +788,7 @@ impl EnvelopeReader {
             }
             Some(other) => self.fail(
                 other,
-                "metadata.layeringDefinition.parentSelector",
+                &"metadata.layeringDefinition.parentSelector",
                 format!(
                     "`parentSelector` must be a mapping of labels, found a {}",
                     yaml_type(other)
@@ -805,7 +811,7 @@ impl EnvelopeReader {
                 if items.is_empty() {
                     self.fail(
                         node,
-                        "metadata.layeringDefinition.actions",
+                        &"metadata.layeringDefinition.actions",
                         "`actions` must list at least one action",
                         Some("use `[{method: merge, path: .}]` to inherit the parent's data"),
                     );
@@ -818,7 +824,7 @@ impl EnvelopeReader {
             }
             Some(other) => self.fail(
                 other,
-                "metadata.layeringDefinition.actions",
+                &"metadata.layeringDefinition.actions",
                 format!("`actions` must be a list, found a {}", yaml_type(other)),
                 None,
             ),
@@ -833,7 +839,7 @@ impl EnvelopeReader {
         if parts.parent_selector.is_some() && !has_actions {
             self.fail(
                 definition,
-                "metadata.layeringDefinition",
+                &"metadata.layeringDefinition",
                 "`parentSelector` requires `actions`",
                 Some("add `actions: [{method: merge, path: .}]` to inherit the parent's data"),
             );
@@ -841,7 +847,7 @@ impl EnvelopeReader {
         if has_actions && selector_node.is_none() {
             self.fail(
                 definition,
-                "metadata.layeringDefinition",
+                &"metadata.layeringDefinition",
                 "`actions` require a `parentSelector`",
                 Some("name the parent's labels in `parentSelector`"),
             );
@@ -865,15 +871,15 @@ impl EnvelopeReader {
                 if key_text != "method" && key_text != "path" {
                     self.fail(
                         key,
-                        &format!("{path}.{key_text}"),
+                        &format_args!("{path}.{key_text}"),
                         format!("unexpected key `{key_text}` in an action"),
                         None,
                     );
                 }
             }
         }
-        let method_text = self.expect_str(item, "method", &format!("{path}.method"), true);
-        let path_text = self.expect_str(item, "path", &format!("{path}.path"), true);
+        let method_text = self.expect_str(item, "method", &format_args!("{path}.method"), true);
+        let path_text = self.expect_str(item, "path", &format_args!("{path}.path"), true);
         let method = match method_text {
             Some("merge") => ActionMethod::Merge,
             Some("replace") => ActionMethod::Replace,
@@ -900,7 +906,7 @@ impl EnvelopeReader {
             Ok(parsed) => parsed,
             Err(error) => {
                 let node = get(item, "path").unwrap_or(item);
-                self.fail(node, &format!("{path}.path"), error.to_string(), None);
+                self.fail(node, &format_args!("{path}.path"), error.to_string(), None);
                 return None;
             }
         };
@@ -928,18 +934,23 @@ impl EnvelopeReader {
             if key_text != "src" && key_text != "dest" {
                 self.fail(
                     key,
-                    &format!("{path}.{key_text}"),
+                    &format_args!("{path}.{key_text}"),
                     format!("unexpected key `{key_text}` in a substitution"),
                     None,
                 );
             }
         }
         let Some(src) = get(item, "src") else {
-            self.fail(item, &format!("{path}.src"), "`src` is required", None);
+            self.fail(item, &format_args!("{path}.src"), "`src` is required", None);
             return None;
         };
         if !matches!(src.value, Yaml::Map(_)) {
-            self.fail(src, &format!("{path}.src"), "`src` must be a mapping", None);
+            self.fail(
+                src,
+                &format_args!("{path}.src"),
+                "`src` must be a mapping",
+                None,
+            );
             return None;
         }
         if let Yaml::Map(src_entries) = &src.value {
@@ -951,28 +962,29 @@ impl EnvelopeReader {
                 ) {
                     self.fail(
                         key,
-                        &format!("{path}.src.{key_text}"),
+                        &format_args!("{path}.src.{key_text}"),
                         format!("unexpected key `{key_text}` in a substitution source"),
                         Some("src allows schema, name, path, pattern, match_group, deepcopy"),
                     );
                 }
             }
         }
-        let src_schema = self.expect_str(src, "schema", &format!("{path}.src.schema"), true);
+        let src_schema = self.expect_str(src, "schema", &format_args!("{path}.src.schema"), true);
         if let Some(schema) = src_schema
             && !is_valid_schema_name(schema)
         {
             let node = get(src, "schema").unwrap_or(src);
             self.fail(
                 node,
-                &format!("{path}.src.schema"),
+                &format_args!("{path}.src.schema"),
                 format!("`{schema}` is not a schema name (namespace/Kind/vN)"),
                 None,
             );
         }
-        let src_name = self.expect_str(src, "name", &format!("{path}.src.name"), true);
-        let src_path_text = self.expect_str(src, "path", &format!("{path}.src.path"), true);
-        let src_pattern = self.expect_str(src, "pattern", &format!("{path}.src.pattern"), false);
+        let src_name = self.expect_str(src, "name", &format_args!("{path}.src.name"), true);
+        let src_path_text = self.expect_str(src, "path", &format_args!("{path}.src.path"), true);
+        let src_pattern =
+            self.expect_str(src, "pattern", &format_args!("{path}.src.pattern"), false);
         let match_group = match get(src, "match_group") {
             None => 0,
             Some(Node {
@@ -982,24 +994,29 @@ impl EnvelopeReader {
             Some(other) => {
                 self.fail(
                     other,
-                    &format!("{path}.src.match_group"),
+                    &format_args!("{path}.src.match_group"),
                     "`match_group` must be a non-negative integer",
                     None,
                 );
                 0
             }
         };
-        let deepcopy = self.expect_bool(src, "deepcopy", &format!("{path}.src.deepcopy"));
+        let deepcopy = self.expect_bool(src, "deepcopy", &format_args!("{path}.src.deepcopy"));
         let src_path = src_path_text.and_then(|text| match DocPath::parse(text) {
             Ok(parsed) => Some(parsed),
             Err(error) => {
                 let node = get(src, "path").unwrap_or(src);
-                self.fail(node, &format!("{path}.src.path"), error.to_string(), None);
+                self.fail(
+                    node,
+                    &format_args!("{path}.src.path"),
+                    error.to_string(),
+                    None,
+                );
                 None
             }
         });
         if let Some(pattern) = src_pattern {
-            self.check_regex(src, pattern, &format!("{path}.src.pattern"));
+            self.check_regex(src, pattern, &format_args!("{path}.src.pattern"));
         }
         let mut destinations = Vec::new();
         match get(item, "dest") {
@@ -1009,7 +1026,8 @@ impl EnvelopeReader {
                     ..
                 },
             ) => {
-                if let Some(destination) = self.read_destination(dest, &format!("{path}.dest")) {
+                if let Some(destination) = self.read_destination(dest, &format_args!("{path}.dest"))
+                {
                     destinations.push(destination);
                 }
             }
@@ -1020,7 +1038,7 @@ impl EnvelopeReader {
                 let _ = span;
                 for (dest_position, dest) in items.iter().enumerate() {
                     if let Some(destination) =
-                        self.read_destination(dest, &format!("{path}.dest[{dest_position}]"))
+                        self.read_destination(dest, &format_args!("{path}.dest[{dest_position}]"))
                     {
                         destinations.push(destination);
                     }
@@ -1028,11 +1046,16 @@ impl EnvelopeReader {
             }
             Some(other) => self.fail(
                 other,
-                &format!("{path}.dest"),
+                &format_args!("{path}.dest"),
                 "`dest` must be a mapping or a non-empty list of mappings",
                 None,
             ),
-            None => self.fail(item, &format!("{path}.dest"), "`dest` is required", None),
+            None => self.fail(
+                item,
+                &format_args!("{path}.dest"),
+                "`dest` is required",
+                None,
+            ),
         }
         Some(Substitution {
             src_schema: src_schema?.to_string(),
@@ -1047,7 +1070,11 @@ impl EnvelopeReader {
         })
     }
 
-    fn read_destination(&mut self, dest: &Node, path: &str) -> Option<Destination> {
+    fn read_destination(
+        &mut self,
+        dest: &Node,
+        path: &dyn std::fmt::Display,
+    ) -> Option<Destination> {
         let Yaml::Map(entries) = &dest.value else {
             self.fail(
                 dest,
@@ -1062,28 +1089,28 @@ impl EnvelopeReader {
             if !matches!(key_text.as_str(), "path" | "pattern" | "recurse") {
                 self.fail(
                     key,
-                    &format!("{path}.{key_text}"),
+                    &format_args!("{path}.{key_text}"),
                     format!("unexpected key `{key_text}` in a destination"),
                     None,
                 );
             }
         }
         let path_text = self
-            .expect_str(dest, "path", &format!("{path}.path"), true)?
+            .expect_str(dest, "path", &format_args!("{path}.path"), true)?
             .to_string();
         let parsed = match DocPath::parse(&path_text) {
             Ok(parsed) => parsed,
             Err(error) => {
                 let node = get(dest, "path").unwrap_or(dest);
-                self.fail(node, &format!("{path}.path"), error.to_string(), None);
+                self.fail(node, &format_args!("{path}.path"), error.to_string(), None);
                 return None;
             }
         };
         let pattern = self
-            .expect_str(dest, "pattern", &format!("{path}.pattern"), false)
+            .expect_str(dest, "pattern", &format_args!("{path}.pattern"), false)
             .map(str::to_string);
         if let Some(pattern) = &pattern {
-            self.check_regex(dest, pattern, &format!("{path}.pattern"));
+            self.check_regex(dest, pattern, &format_args!("{path}.pattern"));
         }
         let recurse_depth = match get(dest, "recurse") {
             None
@@ -1103,7 +1130,7 @@ impl EnvelopeReader {
                 Some(other) => {
                     self.fail(
                         other,
-                        &format!("{path}.recurse.depth"),
+                        &format_args!("{path}.recurse.depth"),
                         "`recurse.depth` must be an integer of -1 or more",
                         None,
                     );
@@ -1112,7 +1139,7 @@ impl EnvelopeReader {
                 None => {
                     self.fail(
                         recurse,
-                        &format!("{path}.recurse"),
+                        &format_args!("{path}.recurse"),
                         "`recurse.depth` is required",
                         None,
                     );
@@ -1122,7 +1149,7 @@ impl EnvelopeReader {
             Some(other) => {
                 self.fail(
                     other,
-                    &format!("{path}.recurse"),
+                    &format_args!("{path}.recurse"),
                     "`recurse` must be a mapping with `depth`",
                     None,
                 );
@@ -1140,7 +1167,7 @@ impl EnvelopeReader {
         })
     }
 
-    fn check_regex(&mut self, parent: &Node, pattern: &str, path: &str) {
+    fn check_regex(&mut self, parent: &Node, pattern: &str, path: &dyn std::fmt::Display) {
         if let Err(message) = crate::pattern::compile(pattern) {
             let node = get(parent, "pattern").unwrap_or(parent);
             self.fail(node, path, message, None);
