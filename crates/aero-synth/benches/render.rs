@@ -1,16 +1,21 @@
 //! Render benchmark: synthetic sites of 1k, 10k and 50k documents, in both modes.
 //!
 //! Generation happens outside the timed part; each iteration is one full `render`
-//! (load, layering, substitution, and validation once the engine does it), without
-//! dropping its result.
+//! (load, layering, substitution) plus validation against every kind's schema, as the
+//! issue's figure counts it, without dropping the result. The allocator is the `aero`
+//! binary's (mimalloc), so the figures are the ones users get.
 //! `cargo bench -p aero-synth --bench render`; pass a filter such as `10000` to run
 //! one size. For one-shot figures with peak memory, use the `aero-bench-render` binary.
 
 use std::time::Duration;
 
+use aero_docs::diagnostic::Severity;
 use aero_docs::render::{Mode, RenderConfig, render};
 use aero_synth::{SynthConfig, synthetic_site};
 use criterion::{BenchmarkId, Criterion, Throughput};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 50_000];
 const SEED: u64 = 2024;
@@ -35,8 +40,15 @@ fn render_benchmark(criterion: &mut Criterion) {
                     // not part of rendering; `aero-bench-render` reports it separately.
                     bencher.iter_with_large_drop(|| {
                         let rendered = render(sources, &RenderConfig::new(mode));
+                        let validation = aero_docs::validate::validate(&rendered);
                         assert!(!rendered.has_errors(), "the synthetic site renders clean");
-                        rendered
+                        assert!(
+                            validation
+                                .iter()
+                                .all(|diagnostic| diagnostic.severity != Severity::Error),
+                            "the synthetic site validates"
+                        );
+                        (rendered, validation)
                     });
                 },
             );
