@@ -1,7 +1,8 @@
 //! Load throughput on a YAML file: `cargo run --release -p aero-yaml --example time_load -- FILE [RUNS]`.
 //!
 //! Loads FILE (a multi-document stream) RUNS times (default 5) in both dialects and prints the
-//! best time and MiB/s of each, plus the `saphyr-parser` events alone for comparison. On a busy
+//! best time and MiB/s of each, plus the `saphyr-parser` events and the fast source's events
+//! alone for comparison. On a busy
 //! machine wall times vary widely; `valgrind --tool=callgrind` instruction counts on a smaller
 //! file compare versions more reliably.
 
@@ -55,5 +56,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let events = best_of(runs, || saphyr_parser::Parser::new_from_str(&text).count());
     report("saphyr-parser events alone", text.len(), events);
+    match aero_yaml::testing::count_fast_events(&text) {
+        Some(_) => {
+            let fast = best_of(runs, || {
+                aero_yaml::testing::count_fast_events(&text).unwrap_or_default()
+            });
+            report("fast events alone", text.len(), fast);
+        }
+        None => println!("fast events alone: the fast source leaves this file to saphyr"),
+    }
     Ok(())
 }

@@ -5,10 +5,12 @@
 //! by [`load_all`] into a tree of [`Node`]s where every node carries the [`Span`] it came from, so
 //! errors and value provenance can say `file:line:col`.
 //!
-//! - [`load_all`] parses a multi-document stream with the `saphyr-parser` event parser and builds
-//!   the tree itself: scalar resolution per [`Dialect`], tags, anchors and aliases (deep copies,
-//!   counted against [`LoadOptions::max_nodes`]), merge keys `<<`, duplicate keys and nesting
-//!   limits are all handled here.
+//! - [`load_all`] parses a multi-document stream into events and builds the tree itself: scalar
+//!   resolution per [`Dialect`], tags, anchors and aliases (deep copies, counted against
+//!   [`LoadOptions::max_nodes`]), merge keys `<<`, duplicate keys and nesting limits are all
+//!   handled here. The events come from a fast scanner for the common subset of block YAML
+//!   (`fast`), which yields exactly the events `saphyr-parser` would; any other input, and any
+//!   malformed input, is parsed by `saphyr-parser` from the start.
 //! - [`to_yaml_string`] and [`documents_to_yaml`] render JSON-model values as deterministic block
 //!   YAML that both a YAML 1.2 reader and PyYAML read back to the same value.
 //! - [`Node::to_json`] converts a loaded node to the JSON model.
@@ -33,10 +35,13 @@
 
 mod budget;
 mod emit;
+mod fast;
 mod json;
 mod load;
 mod position;
 mod resolve;
+#[doc(hidden)]
+pub mod testing;
 
 pub use emit::{documents_to_yaml, to_yaml_string};
 pub use load::load_all;

@@ -1,5 +1,9 @@
 //! The loader: turns `saphyr-parser` events into [`Document`]s of positioned [`Node`]s.
 //!
+//! The events come first from [`crate::fast`], which yields saphyr's events for the common
+//! subset of block YAML several times faster; when it meets anything else, the loader starts
+//! over on saphyr's parser, so rare constructs and error messages are saphyr's.
+//!
 //! The tree is built with an explicit stack (no recursion), so nesting is limited only by
 //! [`LoadOptions::max_depth`] (and, for flow collections, by the parser's own limit of 255
 //! levels). Anchored nodes are kept per document; an alias is a deep copy of the anchored node
@@ -8,15 +12,17 @@
 //! building it (see [`crate::budget`]), so an alias bomb fails before it allocates much.
 
 use crate::budget::{self, ALIAS_COPIES_BEFORE_CHECK};
+use crate::fast::{FastEvents, Unsupported};
 use crate::json::key_string;
 use crate::position::Positions;
 use crate::resolve::{self, CoreTag, Invalid};
 use crate::{
     Dialect, Document, DuplicateKeys, LoadError, LoadErrorKind, LoadOptions, Mark, Node, Span, Yaml,
 };
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, StrInput, Tag};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::convert::Infallible;
 
 /// The prefix `!!` stands for.
 const CORE_TAG_PREFIX: &str = "tag:yaml.org,2002:";
@@ -41,20 +47,65 @@ const LINEAR_SCAN_LIMIT: usize = 16;
 /// (with [`DuplicateKeys::Error`]), an unknown alias or tag, a value that does not fit its tag,
 /// or input beyond [`LoadOptions::max_depth`] or [`LoadOptions::max_nodes`].
 pub fn load_all(source: &str, options: &LoadOptions) -> Result<Vec<Document>, LoadError> {
-    Loader {
-        source,
-        options,
-        positions: Positions::new(source),
-        alias_copies: 0,
-        budget_checked: false,
-        anchors: HashMap::new(),
-        nodes_total: 0,
-        stack: Vec::new(),
-        documents: Vec::new(),
-        document_start: None,
-        root: None,
+    match Loader::new(source, options).run(FastEvents::new(source)) {
+        Ok(documents) => Ok(documents),
+        // Unsupported input goes to saphyr. So does an error: saphyr reads tokens ahead of
+        // its events and may reject malformed input before the loader's error would show.
+        Err(Stop::Unsupported(_) | Stop::Load(_)) => load_all_with_saphyr(source, options),
     }
-    .run(Parser::new_from_str(source))
+}
+
+/// [`load_all`] with `saphyr-parser` events only, skipping the fast source: the reference the
+/// fast path is tested against.
+pub(crate) fn load_all_with_saphyr(
+    source: &str,
+    options: &LoadOptions,
+) -> Result<Vec<Document>, LoadError> {
+    match Loader::new(source, options).run(Parser::new_from_str(source)) {
+        Ok(documents) => Ok(documents),
+        Err(Stop::Load(error)) => Err(error),
+        Err(Stop::Unsupported(never)) => match never {},
+    }
+}
+
+/// Where the loader's events come from: saphyr's parser, or the fast source for the common
+/// subset of YAML (see [`crate::fast`]).
+trait EventSource<'input> {
+    /// Why the source gives up on an input it cannot read.
+    type Unsupported;
+
+    fn next_event(&mut self) -> Option<SourceItem<'input, Self::Unsupported>>;
+}
+
+/// One event from an [`EventSource`]: the event and its span, or why the source stopped.
+type SourceItem<'input, U> = Result<(Event<'input>, saphyr_parser::Span), SourceError<U>>;
+
+/// Why an event source stopped.
+enum SourceError<U> {
+    Scan(ScanError),
+    Unsupported(U),
+}
+
+/// Why a loader run stopped.
+enum Stop<U> {
+    Load(LoadError),
+    Unsupported(U),
+}
+
+impl<'input> EventSource<'input> for Parser<'input, StrInput<'input>> {
+    type Unsupported = Infallible;
+
+    fn next_event(&mut self) -> Option<SourceItem<'input, Infallible>> {
+        Parser::next_event(self).map(|next| next.map_err(SourceError::Scan))
+    }
+}
+
+impl<'input> EventSource<'input> for FastEvents<'input> {
+    type Unsupported = Unsupported;
+
+    fn next_event(&mut self) -> Option<SourceItem<'input, Unsupported>> {
+        FastEvents::next_event(self).map(|next| next.map_err(SourceError::Unsupported))
+    }
 }
 
 /// State of one [`load_all`] call.
@@ -77,6 +128,10 @@ struct Loader<'source, 'options> {
     document_start: Option<(Mark, bool)>,
     /// Root node of the current document, once complete.
     root: Option<Node>,
+    /// Items of the open sequences, innermost sequence's last (see [`FrameContent`]).
+    seq_items: Vec<Node>,
+    /// Entries of the open mappings, innermost mapping's last.
+    map_entries: Vec<(Node, Node)>,
 }
 
 /// An anchored node and how many nodes a copy of it adds.
@@ -94,15 +149,19 @@ struct Frame {
     content: FrameContent,
 }
 
+/// An open collection's children live on the loader's shared stacks (`seq_items` and
+/// `map_entries`) from `start` on, and move into a vector of exactly their number when the
+/// collection closes: no vector grows (and copies itself) per collection.
 enum FrameContent {
-    Seq(Vec<Node>),
+    Seq { start: usize },
     Map(MapBuilder),
 }
 
 /// A mapping being built.
 #[derive(Default)]
 struct MapBuilder {
-    entries: Vec<(Node, Node)>,
+    /// Where the mapping's entries start on the entry stack.
+    start: usize,
     /// A key waiting for its value, and whether it is a merge key.
     pending_key: Option<(Node, bool)>,
     /// Values of merge keys, in source order.
@@ -118,38 +177,72 @@ enum TagMeaning {
     Core(CoreTag),
 }
 
-impl Loader<'_, '_> {
-    fn run(
+impl<'source, 'options> Loader<'source, 'options> {
+    fn new(source: &'source str, options: &'options LoadOptions) -> Loader<'source, 'options> {
+        Loader {
+            source,
+            options,
+            positions: Positions::new(source),
+            alias_copies: 0,
+            budget_checked: false,
+            anchors: HashMap::new(),
+            nodes_total: 0,
+            stack: Vec::new(),
+            documents: Vec::new(),
+            document_start: None,
+            root: None,
+            seq_items: Vec::new(),
+            map_entries: Vec::new(),
+        }
+    }
+
+    fn run<'input, S: EventSource<'input>>(
         mut self,
-        mut parser: Parser<'_, saphyr_parser::StrInput<'_>>,
-    ) -> Result<Vec<Document>, LoadError> {
-        while let Some(next) = parser.next_event() {
-            let (event, span) = next.map_err(|error| self.scan_error(&error))?;
-            match event {
-                Event::StreamEnd => break,
-                Event::StreamStart | Event::Nothing => {}
-                Event::DocumentStart(explicit) => {
-                    self.document_start = Some((self.positions.mark(&span.start), explicit));
-                }
-                Event::DocumentEnd => self.end_document(&span),
-                Event::Alias(anchor_id) => self.alias(anchor_id, &span)?,
-                Event::Scalar(text, style, anchor_id, tag) => {
-                    self.scalar(text, style, anchor_id, tag.as_deref(), &span)?;
-                }
-                Event::SequenceStart(anchor_id, tag) => {
-                    let start = self.positions.mark(&span.start);
-                    self.check_collection_tag(tag.as_deref(), CoreTag::Seq, start)?;
-                    self.open(start, anchor_id, FrameContent::Seq(Vec::new()))?;
-                }
-                Event::MappingStart(anchor_id, tag) => {
-                    let start = self.positions.mark(&span.start);
-                    self.check_collection_tag(tag.as_deref(), CoreTag::Map, start)?;
-                    self.open(start, anchor_id, FrameContent::Map(MapBuilder::default()))?;
-                }
-                Event::SequenceEnd | Event::MappingEnd => self.close(&span)?,
+        mut events: S,
+    ) -> Result<Vec<Document>, Stop<S::Unsupported>> {
+        while let Some(next) = events.next_event() {
+            let (event, span) = match next {
+                Ok(item) => item,
+                Err(SourceError::Scan(error)) => return Err(Stop::Load(self.scan_error(&error))),
+                Err(SourceError::Unsupported(why)) => return Err(Stop::Unsupported(why)),
+            };
+            if matches!(event, Event::StreamEnd) {
+                break;
             }
+            self.event(event, &span).map_err(Stop::Load)?;
         }
         Ok(self.documents)
+    }
+
+    fn event(&mut self, event: Event<'_>, span: &saphyr_parser::Span) -> Result<(), LoadError> {
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::DocumentStart(explicit) => {
+                self.document_start = Some((self.positions.mark(&span.start), explicit));
+            }
+            Event::DocumentEnd => self.end_document(span),
+            Event::Alias(anchor_id) => self.alias(anchor_id, span)?,
+            Event::Scalar(text, style, anchor_id, tag) => {
+                self.scalar(text, style, anchor_id, tag.as_deref(), span)?;
+            }
+            Event::SequenceStart(anchor_id, tag) => {
+                let start = self.positions.mark(&span.start);
+                self.check_collection_tag(tag.as_deref(), CoreTag::Seq, start)?;
+                let items_start = self.seq_items.len();
+                self.open(start, anchor_id, FrameContent::Seq { start: items_start })?;
+            }
+            Event::MappingStart(anchor_id, tag) => {
+                let start = self.positions.mark(&span.start);
+                self.check_collection_tag(tag.as_deref(), CoreTag::Map, start)?;
+                let map = MapBuilder {
+                    start: self.map_entries.len(),
+                    ..MapBuilder::default()
+                };
+                self.open(start, anchor_id, FrameContent::Map(map))?;
+            }
+            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
+        }
+        Ok(())
     }
 
     fn scan_error(&self, error: &ScanError) -> LoadError {
@@ -366,17 +459,19 @@ impl Loader<'_, '_> {
         };
         let closing = self.span(span);
         let (value, last_child_end) = match frame.content {
-            FrameContent::Seq(items) => {
+            FrameContent::Seq { start } => {
+                let items = self.seq_items.split_off(start);
                 let last_end = items.last().map(|item| item.span.end);
                 (Yaml::Seq(items), last_end)
             }
             FrameContent::Map(map) => {
-                let last_end = map.entries.last().map(|(_, value)| value.span.end);
+                let entries = self.map_entries.split_off(map.start);
+                let last_end = entries.last().map(|(_, value)| value.span.end);
                 let last_end = match (last_end, map.merges.last()) {
                     (Some(entry_end), Some(merge)) => Some(entry_end.max_by_offset(merge.span.end)),
                     (entry_end, merge) => entry_end.or(merge.map(|merge| merge.span.end)),
                 };
-                (Yaml::Map(self.finish_map(map)?), last_end)
+                (Yaml::Map(finish_map(map, entries)?), last_end)
             }
         };
         // Flow collections end at their closing bracket; block collections (whose end event is
@@ -414,7 +509,7 @@ impl Loader<'_, '_> {
             return Ok(());
         };
         match &mut frame.content {
-            FrameContent::Seq(items) => items.push(node),
+            FrameContent::Seq { .. } => self.seq_items.push(node),
             FrameContent::Map(map) => match map.pending_key.take() {
                 None => {
                     if dialect == Dialect::PyYaml11
@@ -433,70 +528,75 @@ impl Loader<'_, '_> {
                     check_merge_value(&node)?;
                     map.merges.push(node);
                 }
-                Some((key, false)) => map.insert_explicit(key, node, duplicate_keys)?,
+                Some((key, false)) => {
+                    map.insert_explicit(&mut self.map_entries, key, node, duplicate_keys)?;
+                }
             },
         }
         Ok(())
     }
+}
 
-    /// Applies merge keys: merged entries first (earlier maps of a sequence win over later
-    /// ones), then explicit entries, which win over merged ones; a key keeps its first position.
-    fn finish_map(&self, map: MapBuilder) -> Result<Vec<(Node, Node)>, LoadError> {
-        if map.merges.is_empty() {
-            return Ok(map.entries);
-        }
-        let mut merged: Vec<(Node, Node)> = Vec::new();
-        for merge in map.merges {
-            match merge.value {
-                Yaml::Map(entries) => merged.extend(entries),
-                Yaml::Seq(items) => {
-                    let mut maps = Vec::with_capacity(items.len());
-                    for item in items {
-                        match item.value {
-                            Yaml::Map(entries) => maps.push(entries),
-                            _ => return Err(merge_error(item.span.start)),
-                        }
-                    }
-                    merged.extend(maps.into_iter().rev().flatten());
-                }
-                _ => return Err(merge_error(merge.span.start)),
-            }
-        }
-        let mut result = MapBuilder::default();
-        for (key, value) in merged.into_iter().chain(map.entries) {
-            result.insert_explicit(key, value, DuplicateKeys::LastWins)?;
-        }
-        Ok(result.entries)
+/// Applies merge keys: merged entries first (earlier maps of a sequence win over later
+/// ones), then explicit entries, which win over merged ones; a key keeps its first position.
+fn finish_map(map: MapBuilder, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, Node)>, LoadError> {
+    if map.merges.is_empty() {
+        return Ok(entries);
     }
+    let mut merged: Vec<(Node, Node)> = Vec::new();
+    for merge in map.merges {
+        match merge.value {
+            Yaml::Map(entries) => merged.extend(entries),
+            Yaml::Seq(items) => {
+                let mut maps = Vec::with_capacity(items.len());
+                for item in items {
+                    match item.value {
+                        Yaml::Map(entries) => maps.push(entries),
+                        _ => return Err(merge_error(item.span.start)),
+                    }
+                }
+                merged.extend(maps.into_iter().rev().flatten());
+            }
+            _ => return Err(merge_error(merge.span.start)),
+        }
+    }
+    let mut result = MapBuilder::default();
+    let mut result_entries = Vec::new();
+    for (key, value) in merged.into_iter().chain(entries) {
+        result.insert_explicit(&mut result_entries, key, value, DuplicateKeys::LastWins)?;
+    }
+    Ok(result_entries)
 }
 
 impl MapBuilder {
-    /// Adds an entry, applying the duplicate key policy.
+    /// Adds an entry to this mapping's entries (`all_entries` from `self.start` on), applying
+    /// the duplicate key policy.
     fn insert_explicit(
         &mut self,
+        all_entries: &mut Vec<(Node, Node)>,
         key: Node,
         value: Node,
         policy: DuplicateKeys,
     ) -> Result<(), LoadError> {
+        let start = self.start.min(all_entries.len());
+        let entries = &mut all_entries[start..];
         let key_text = key_string(&key);
         let existing = match &self.index {
             Some(index) => index.get(key_text.as_ref()).copied(),
-            None => self
-                .entries
+            None => entries
                 .iter()
                 .position(|(existing, _)| key_string(existing) == key_text),
         };
         if let Some(existing_index) = existing {
             return match policy {
                 DuplicateKeys::LastWins => {
-                    if let Some(entry) = self.entries.get_mut(existing_index) {
+                    if let Some(entry) = entries.get_mut(existing_index) {
                         entry.1 = value;
                     }
                     Ok(())
                 }
                 DuplicateKeys::Error => {
-                    let first = self
-                        .entries
+                    let first = entries
                         .get(existing_index)
                         .map(|(existing, _)| existing.span.start)
                         .unwrap_or_default();
@@ -511,19 +611,19 @@ impl MapBuilder {
                 }
             };
         }
+        let count = entries.len();
         if let Some(index) = &mut self.index {
-            index.insert(key_text.into_owned(), self.entries.len());
-        } else if self.entries.len() >= LINEAR_SCAN_LIMIT {
-            let mut index: HashMap<String, usize> = self
-                .entries
+            index.insert(key_text.into_owned(), count);
+        } else if count >= LINEAR_SCAN_LIMIT {
+            let mut index: HashMap<String, usize> = entries
                 .iter()
                 .enumerate()
                 .map(|(position, (existing, _))| (key_string(existing).into_owned(), position))
                 .collect();
-            index.insert(key_text.into_owned(), self.entries.len());
+            index.insert(key_text.into_owned(), count);
             self.index = Some(index);
         }
-        self.entries.push((key, value));
+        all_entries.push((key, value));
         Ok(())
     }
 }

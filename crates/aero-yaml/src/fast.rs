@@ -1,0 +1,792 @@
+//! A fast event source for the common subset of block YAML, with `saphyr-parser` as the fallback.
+//!
+//! Site documents are almost always plain block YAML: mappings and sequences, one-line plain or
+//! quoted scalars, comments and `---` markers. `saphyr-parser` handles all of YAML, and pays for
+//! it on every byte; it was most of the time spent rendering a large site. [`FastEvents`] reads
+//! that common subset line by line and yields exactly the `(Event, Span)` sequence saphyr's
+//! `Parser` would (same events, styles and markers), so the loader cannot tell them apart.
+//!
+//! Anything outside the subset, and anything malformed, makes the source report
+//! [`Unsupported`]; the loader then starts over with saphyr, so errors and rare constructs keep
+//! saphyr's behaviour and messages. The subset is checked against saphyr by differential tests,
+//! a proptest and a fuzz target (see `fast/tests.rs` and `fuzz/fuzz_targets/fast_events.rs`).
+//!
+//! Supported: documents (`---`, `...`, implicit and empty ones), comments, block mappings and
+//! sequences at any indentation (compact `- key: value` and `- - x`, sequences indented or not
+//! under a key), one-line plain scalars, one-line single-quoted scalars, one-line double-quoted
+//! scalars without escapes, literal and folded block scalars with any chomping, and empty flow
+//! collections `[]` and `{}` as values. Not supported (saphyr takes over): tabs, `\r`, control
+//! and non-ASCII characters (markers count characters, not bytes), anchors, aliases, tags,
+//! directives, explicit keys, block scalar indentation indicators and block scalars at
+//! indentation 0, multi-line plain and quoted scalars, flow collections with content, and keys
+//! longer than saphyr's simple key limit.
+
+use saphyr_parser::{Event, Marker, ScalarStyle, Span};
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+#[cfg(test)]
+mod tests;
+
+/// The input is outside the subset [`FastEvents`] handles (or is malformed); parse it with
+/// `saphyr-parser` instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Unsupported;
+
+/// Keys longer than this (up to their `:`) are left to saphyr, which refuses simple keys longer
+/// than 1024 characters.
+const MAX_KEY_LENGTH: usize = 1000;
+
+/// Yields saphyr-identical events for the supported subset of YAML (see the module docs).
+pub(crate) struct FastEvents<'input> {
+    source: &'input str,
+    bytes: &'input [u8],
+    /// Byte offset of the next line to read (byte offsets are character indexes: the input is
+    /// ASCII).
+    next_line: usize,
+    /// 1-based number of the next line to read.
+    next_line_number: usize,
+    /// Start, end (before its `\n`) and number of the line being read.
+    line_start: usize,
+    line_end: usize,
+    line_number: usize,
+    /// Events produced but not yet returned.
+    queue: VecDeque<(Event<'input>, Span)>,
+    /// Open block collections, innermost last.
+    frames: Vec<Frame>,
+    pending: Pending,
+    phase: Phase,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    /// Nothing read yet.
+    Start,
+    /// Outside a document (at the start of the stream or after `...`).
+    BetweenDocuments,
+    InDocument,
+    Finished,
+    Failed,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum FrameKind {
+    Map,
+    Seq,
+    /// A sequence whose `-` sit at the column of its parent mapping's keys.
+    IndentlessSeq,
+}
+
+/// An open block collection and the column of its keys or `-` indicators.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    kind: FrameKind,
+    indent: usize,
+}
+
+/// A node that has started but whose content is on a later line, if any.
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    Nothing,
+    /// The document's root node.
+    Root,
+    /// The value of a key whose line ended after the `:`.
+    MapValue {
+        colon: Marker,
+        indent: usize,
+    },
+    /// The entry of a `-` whose line ended after it.
+    SeqEntry {
+        entry: Marker,
+        indent: usize,
+    },
+}
+
+/// Where a node starts, which decides what it may be.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Place {
+    /// At the start of a line or after `- `: may open a block collection.
+    Block,
+    /// After `key: ` or `--- `: a scalar or an empty flow collection.
+    Inline,
+    /// A line at the column of an open mapping's keys: the next key.
+    MapKey,
+}
+
+/// How a scanned scalar ends.
+enum Ending {
+    /// At the end of the line (possibly after a comment).
+    Line,
+    /// At the `:` (at this offset) of a key.
+    Key(usize),
+}
+
+struct Scanned<'input> {
+    text: Cow<'input, str>,
+    style: ScalarStyle,
+    span: Span,
+    ending: Ending,
+}
+
+type Scan<T> = Result<T, Unsupported>;
+
+impl<'input> FastEvents<'input> {
+    /// A source over `source`; nothing is read before the first [`FastEvents::next_event`].
+    pub(crate) fn new(source: &'input str) -> FastEvents<'input> {
+        FastEvents {
+            source,
+            bytes: source.as_bytes(),
+            next_line: 0,
+            next_line_number: 1,
+            line_start: 0,
+            line_end: 0,
+            line_number: 1,
+            queue: VecDeque::new(),
+            frames: Vec::new(),
+            pending: Pending::Nothing,
+            phase: Phase::Start,
+        }
+    }
+
+    /// The next event, `None` after `StreamEnd`, or `Unsupported` (then always `Unsupported`).
+    pub(crate) fn next_event(&mut self) -> Option<Result<(Event<'input>, Span), Unsupported>> {
+        loop {
+            if let Some(item) = self.queue.pop_front() {
+                return Some(Ok(item));
+            }
+            match self.phase {
+                Phase::Finished => return None,
+                Phase::Failed => return Some(Err(Unsupported)),
+                _ => {}
+            }
+            if self.step().is_err() {
+                self.phase = Phase::Failed;
+                self.queue.clear();
+            }
+        }
+    }
+
+    /// Reads one line (or starts or ends the stream), queueing its events.
+    fn step(&mut self) -> Scan<()> {
+        if self.phase == Phase::Start {
+            // One pass over the bytes rules out everything the line scanner never expects.
+            if !self
+                .bytes
+                .iter()
+                .all(|&byte| byte == b'\n' || (b' '..0x7f).contains(&byte))
+            {
+                return Err(Unsupported);
+            }
+            self.push(Event::StreamStart, Span::empty(Marker::new(0, 1, 0)));
+            self.phase = Phase::BetweenDocuments;
+            return Ok(());
+        }
+        if self.next_line >= self.bytes.len() {
+            return self.finish();
+        }
+        self.line_start = self.next_line;
+        self.line_end = self.bytes[self.line_start..]
+            .iter()
+            .position(|&byte| byte == b'\n')
+            .map_or(self.bytes.len(), |length| self.line_start + length);
+        self.line_number = self.next_line_number;
+        self.next_line = self.line_end + 1;
+        self.next_line_number += 1;
+        self.line()
+    }
+
+    fn line(&mut self) -> Scan<()> {
+        let first = self.skip_spaces(self.line_start);
+        if first == self.line_end || self.bytes[first] == b'#' {
+            return Ok(());
+        }
+        if first == self.line_start && self.is_document_marker() {
+            return self.document_marker();
+        }
+        match self.phase {
+            Phase::BetweenDocuments => {
+                // An implicit document starts with the span of its first token, which is the span
+                // of the root node's first event.
+                let document_start = self.queue.len();
+                self.push(Event::DocumentStart(false), Span::default());
+                self.phase = Phase::InDocument;
+                self.pending = Pending::Root;
+                self.content_line(first)?;
+                let first_span = self.queue.get(document_start + 1).ok_or(Unsupported)?.1;
+                if let Some(entry) = self.queue.get_mut(document_start) {
+                    entry.1 = first_span;
+                }
+                Ok(())
+            }
+            Phase::InDocument => self.content_line(first),
+            _ => Err(Unsupported),
+        }
+    }
+
+    /// Whether the line starts with `---` or `...` followed by a blank or its end.
+    fn is_document_marker(&self) -> bool {
+        let start = self.line_start;
+        let Some(marker) = self.bytes.get(start..start + 3) else {
+            return false;
+        };
+        (marker == b"---" || marker == b"...")
+            && (start + 3 == self.line_end || self.bytes[start + 3] == b' ')
+    }
+
+    fn document_marker(&mut self) -> Scan<()> {
+        let start = self.line_start;
+        let marker_span = Span::new(self.mark(start), self.mark(start + 3));
+        if self.phase == Phase::InDocument {
+            self.end_document(marker_span);
+        }
+        let rest = self.skip_spaces(start + 3);
+        let comment_or_end = rest == self.line_end || self.bytes[rest] == b'#';
+        if self.bytes[start] == b'.' {
+            // `...`: only a comment may follow; the next document may be implicit.
+            self.phase = Phase::BetweenDocuments;
+            return if comment_or_end {
+                Ok(())
+            } else {
+                Err(Unsupported)
+            };
+        }
+        self.push(Event::DocumentStart(true), marker_span);
+        self.phase = Phase::InDocument;
+        self.pending = Pending::Root;
+        if comment_or_end {
+            return Ok(());
+        }
+        self.pending = Pending::Nothing;
+        self.node(rest, Place::Inline)
+    }
+
+    /// Ends the current document at a token with `token_span` (a marker or the stream end).
+    fn end_document(&mut self, token_span: Span) {
+        self.resolve_pending(token_span);
+        while let Some(frame) = self.frames.pop() {
+            self.push_end(frame, token_span.start);
+        }
+        self.push(Event::DocumentEnd, token_span);
+    }
+
+    /// Gives a pending node its empty value: at the `:` or `-`, or for an empty document
+    /// over the next token.
+    fn resolve_pending(&mut self, next_token: Span) {
+        let span = match self.pending {
+            Pending::Nothing => return,
+            Pending::Root => next_token,
+            Pending::MapValue { colon, .. } => Span::empty(colon),
+            Pending::SeqEntry { entry, .. } => Span::empty(entry),
+        };
+        self.pending = Pending::Nothing;
+        self.push(empty_scalar(), span);
+    }
+
+    fn finish(&mut self) -> Scan<()> {
+        // saphyr ends the stream at the start of a line after the last one. Collections deeper
+        // than the end of an unterminated last line close first, where that line ends.
+        let length = self.bytes.len();
+        let end = Marker::new(length, self.next_line_number, 0);
+        if self.phase == Phase::InDocument {
+            if self.bytes.last().is_some_and(|&byte| byte != b'\n') {
+                let last_line_start = self
+                    .bytes
+                    .iter()
+                    .rposition(|&byte| byte == b'\n')
+                    .map_or(0, |newline| newline + 1);
+                let last_line_end =
+                    Marker::new(length, self.next_line_number - 1, length - last_line_start);
+                while let Some(&frame) = self.frames.last() {
+                    if frame.indent <= last_line_end.col() {
+                        break;
+                    }
+                    self.resolve_pending(Span::empty(end));
+                    self.frames.pop();
+                    self.push_end(frame, last_line_end);
+                }
+            }
+            self.end_document(Span::empty(end));
+        }
+        self.push(Event::StreamEnd, Span::empty(end));
+        self.phase = Phase::Finished;
+        Ok(())
+    }
+
+    /// A line with content at `first` (its indentation ends there) inside a document.
+    fn content_line(&mut self, first: usize) -> Scan<()> {
+        let indent = first - self.line_start;
+        match self.pending {
+            Pending::Nothing => {}
+            Pending::Root => {
+                self.pending = Pending::Nothing;
+                return self.node(first, Place::Block);
+            }
+            Pending::MapValue {
+                indent: key_indent, ..
+            } => {
+                if indent > key_indent {
+                    self.pending = Pending::Nothing;
+                    return self.node(first, Place::Block);
+                }
+                if indent == key_indent && self.is_entry(first) {
+                    self.pending = Pending::Nothing;
+                    return self.entry(first, Some(FrameKind::IndentlessSeq));
+                }
+            }
+            Pending::SeqEntry {
+                indent: dash_indent,
+                ..
+            } => {
+                if indent > dash_indent {
+                    self.pending = Pending::Nothing;
+                    return self.node(first, Place::Block);
+                }
+            }
+        }
+        let token = self.mark(first);
+        self.resolve_pending(Span::empty(token));
+        while let Some(&frame) = self.frames.last() {
+            if frame.indent <= indent {
+                break;
+            }
+            self.frames.pop();
+            self.push_end(frame, token);
+        }
+        let Some(&frame) = self.frames.last() else {
+            // A second root node: continuation lines or an error, left to saphyr.
+            return Err(Unsupported);
+        };
+        if frame.indent != indent {
+            return Err(Unsupported);
+        }
+        match frame.kind {
+            FrameKind::Seq | FrameKind::IndentlessSeq if self.is_entry(first) => {
+                self.entry(first, None)
+            }
+            FrameKind::Seq => Err(Unsupported),
+            FrameKind::IndentlessSeq => {
+                self.frames.pop();
+                self.push_end(frame, token);
+                self.node(first, Place::MapKey)
+            }
+            FrameKind::Map => self.node(first, Place::MapKey),
+        }
+    }
+
+    /// Whether a `-` at `at` is a block sequence entry indicator.
+    fn is_entry(&self, at: usize) -> bool {
+        self.bytes[at] == b'-' && self.is_blank_or_line_end(at + 1)
+    }
+
+    fn is_blank_or_line_end(&self, at: usize) -> bool {
+        at >= self.line_end || self.bytes[at] == b' '
+    }
+
+    /// A `-` entry at `dash`, opening a sequence of kind `open` first if given.
+    fn entry(&mut self, dash: usize, open: Option<FrameKind>) -> Scan<()> {
+        let dash_mark = self.mark(dash);
+        let mut content = self.skip_spaces(dash + 1);
+        if content < self.line_end && self.bytes[content] == b'#' {
+            content = self.line_end;
+        }
+        // saphyr places the entry after the `-`, its spaces and a comment.
+        let entry_mark = self.mark(content);
+        let indent = dash - self.line_start;
+        match open {
+            Some(FrameKind::IndentlessSeq) => {
+                self.push(Event::SequenceStart(0, None), Span::empty(entry_mark));
+                self.frames.push(Frame {
+                    kind: FrameKind::IndentlessSeq,
+                    indent,
+                });
+            }
+            Some(kind) => {
+                self.push(Event::SequenceStart(0, None), Span::empty(dash_mark));
+                self.frames.push(Frame { kind, indent });
+            }
+            None => {}
+        }
+        if content == self.line_end {
+            self.pending = Pending::SeqEntry {
+                entry: entry_mark,
+                indent,
+            };
+            return Ok(());
+        }
+        self.node(content, Place::Block)
+    }
+
+    /// A node starting at `at` (not a space, not a comment) and running to the end of the line.
+    fn node(&mut self, at: usize, place: Place) -> Scan<()> {
+        let first = self.bytes[at];
+        if place == Place::Block && self.is_entry(at) {
+            return self.entry(at, Some(FrameKind::Seq));
+        }
+        let scanned = match first {
+            b'[' | b'{' if place != Place::MapKey => return self.empty_flow(at),
+            b'|' | b'>' if place != Place::MapKey => return self.block_scalar(at),
+            b'\'' => self.single_quoted(at)?,
+            b'"' => self.double_quoted(at)?,
+            _ => self.plain(at)?,
+        };
+        match scanned.ending {
+            Ending::Line => {
+                if place == Place::MapKey {
+                    return Err(Unsupported);
+                }
+                self.push_scalar(scanned);
+                Ok(())
+            }
+            Ending::Key(colon) => {
+                if place == Place::Inline || colon - at > MAX_KEY_LENGTH {
+                    return Err(Unsupported);
+                }
+                let indent = at - self.line_start;
+                if place == Place::Block {
+                    self.push(Event::MappingStart(0, None), Span::empty(self.mark(at)));
+                    self.frames.push(Frame {
+                        kind: FrameKind::Map,
+                        indent,
+                    });
+                }
+                self.push_scalar(scanned);
+                let value = self.skip_spaces(colon + 1);
+                if value == self.line_end || self.bytes[value] == b'#' {
+                    self.pending = Pending::MapValue {
+                        colon: self.mark(colon),
+                        indent,
+                    };
+                    return Ok(());
+                }
+                self.node(value, Place::Inline)
+            }
+        }
+    }
+
+    /// A literal (`|`) or folded (`>`) block scalar whose header is at `at`: a transcription of
+    /// saphyr's `scan_block_scalar` (without indentation indicators, and not at indentation 0,
+    /// where document markers interfere). Reading resumes at the line where the scalar ends.
+    fn block_scalar(&mut self, at: usize) -> Scan<()> {
+        let literal = self.bytes[at] == b'|';
+        let header = self.mark(at);
+        let mut cursor = at + 1;
+        let chomping = match self.bytes.get(cursor) {
+            Some(b'+') if cursor < self.line_end => Chomping::Keep,
+            Some(b'-') if cursor < self.line_end => Chomping::Strip,
+            _ => Chomping::Clip,
+        };
+        if chomping != Chomping::Clip {
+            cursor += 1;
+        }
+        let rest = self.skip_spaces(cursor);
+        if rest < self.line_end && !(self.bytes[rest] == b'#' && rest > cursor) {
+            return Err(Unsupported);
+        }
+        let scanner_indent = self.frames.last().map_or(-1, |frame| {
+            isize::try_from(frame.indent).unwrap_or(isize::MAX)
+        });
+        let bytes = self.bytes;
+        let length = bytes.len();
+        let mut position = self.line_end;
+        let mut line = self.line_number;
+        let mut line_start = self.line_start;
+        let next_line = |position: &mut usize, line: &mut usize, line_start: &mut usize| {
+            *position += 1;
+            *line += 1;
+            *line_start = *position;
+        };
+        if position < length {
+            next_line(&mut position, &mut line, &mut line_start);
+        }
+        // The indentation is that of the first non-empty line, or of the longest empty line
+        // before it, and deeper than the enclosing collection.
+        let mut trailing_breaks = 0usize;
+        let mut max_indent = 0;
+        loop {
+            while position < length && bytes[position] == b' ' {
+                position += 1;
+            }
+            max_indent = max_indent.max(position - line_start);
+            if position < length && bytes[position] == b'\n' {
+                trailing_breaks += 1;
+                next_line(&mut position, &mut line, &mut line_start);
+            } else {
+                break;
+            }
+        }
+        let mut indent = max_indent.max(usize::try_from(scanner_indent + 1).unwrap_or(0));
+        if scanner_indent > 0 {
+            indent = indent.max(1);
+        }
+        if indent == 0 {
+            return Err(Unsupported);
+        }
+        let mut text = String::new();
+        let start;
+        if position >= length {
+            start = header;
+            if chomping == Chomping::Keep {
+                if trailing_breaks == 0 && line > header.line() && position > line_start {
+                    text.push('\n');
+                } else {
+                    push_breaks(&mut text, trailing_breaks);
+                }
+            }
+        } else {
+            let column = position - line_start;
+            if column < indent && isize::try_from(column).unwrap_or(isize::MAX) > scanner_indent {
+                return Err(Unsupported);
+            }
+            start = Marker::new(position, line, column);
+            let mut leading_break = false;
+            let mut leading_blank = false;
+            while position - line_start == indent && position < length && bytes[position] != b'\n' {
+                let trailing_blank = bytes[position] == b' ';
+                if !literal && leading_break && !leading_blank && !trailing_blank {
+                    push_breaks(&mut text, trailing_breaks);
+                    if trailing_breaks == 0 {
+                        text.push(' ');
+                    }
+                } else {
+                    push_breaks(&mut text, usize::from(leading_break) + trailing_breaks);
+                }
+                leading_break = false;
+                trailing_breaks = 0;
+                leading_blank = trailing_blank;
+                let content_end = bytes[position..]
+                    .iter()
+                    .position(|&byte| byte == b'\n')
+                    .map_or(length, |offset| position + offset);
+                text.push_str(&self.source[position..content_end]);
+                position = content_end;
+                if position >= length {
+                    break;
+                }
+                next_line(&mut position, &mut line, &mut line_start);
+                leading_break = true;
+                loop {
+                    while position - line_start < indent
+                        && position < length
+                        && bytes[position] == b' '
+                    {
+                        position += 1;
+                    }
+                    if position < length && bytes[position] == b'\n' {
+                        trailing_breaks += 1;
+                        next_line(&mut position, &mut line, &mut line_start);
+                    } else {
+                        break;
+                    }
+                }
+            }
+            if chomping != Chomping::Strip {
+                push_breaks(&mut text, usize::from(leading_break));
+                if position >= length && position - line_start >= indent.max(1) {
+                    text.push('\n');
+                }
+            }
+            if chomping == Chomping::Keep {
+                push_breaks(&mut text, trailing_breaks);
+            }
+        }
+        let end = Marker::new(position, line, position - line_start);
+        let style = if literal {
+            ScalarStyle::Literal
+        } else {
+            ScalarStyle::Folded
+        };
+        self.push(
+            Event::Scalar(Cow::Owned(text), style, 0, None),
+            Span::new(start, end),
+        );
+        // Resume at the line where the scalar ended (its indentation is read again).
+        self.next_line = line_start.min(length);
+        self.next_line_number = if position >= length && position > line_start {
+            line + 1
+        } else {
+            line
+        };
+        if position >= length {
+            self.next_line = length;
+        }
+        Ok(())
+    }
+
+    /// `[]` or `{}`, followed by nothing but a comment.
+    fn empty_flow(&mut self, at: usize) -> Scan<()> {
+        let (open, close, expected_close) = match self.bytes[at] {
+            b'[' => (Event::SequenceStart(0, None), Event::SequenceEnd, b']'),
+            _ => (Event::MappingStart(0, None), Event::MappingEnd, b'}'),
+        };
+        if at + 1 >= self.line_end || self.bytes[at + 1] != expected_close {
+            return Err(Unsupported);
+        }
+        // Each bracket's token runs over the spaces (and comment) after it.
+        let end = self.token_end_after(at + 2)?;
+        self.push(open, Span::new(self.mark(at), self.mark(at + 1)));
+        self.push(close, Span::new(self.mark(at + 1), self.mark(end)));
+        Ok(())
+    }
+
+    /// Where a token ending just before `after` really ends: saphyr's flow tokens take the
+    /// spaces and comment that follow them. Anything else on the line is unsupported.
+    fn token_end_after(&self, after: usize) -> Scan<usize> {
+        let rest = self.skip_spaces(after);
+        if rest == self.line_end {
+            return Ok(rest);
+        }
+        if self.bytes[rest] == b'#' && rest > after {
+            return Ok(self.line_end);
+        }
+        Err(Unsupported)
+    }
+
+    fn plain(&self, at: usize) -> Scan<Scanned<'input>> {
+        match self.bytes[at] {
+            b'[' | b']' | b'{' | b'}' | b',' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+            | b'"' | b'%' | b'@' | b'`' => return Err(Unsupported),
+            b'-' | b'?' | b':' if self.is_blank_or_line_end(at + 1) => return Err(Unsupported),
+            _ => {}
+        }
+        let mut cursor = at;
+        let mut text_end = at;
+        let ending = loop {
+            if cursor == self.line_end {
+                break Ending::Line;
+            }
+            match self.bytes[cursor] {
+                b' ' => {}
+                b'#' if self.bytes[cursor - 1] == b' ' => break Ending::Line,
+                b':' if self.is_blank_or_line_end(cursor + 1) => break Ending::Key(cursor),
+                _ => text_end = cursor + 1,
+            }
+            cursor += 1;
+        };
+        Ok(Scanned {
+            text: Cow::Borrowed(&self.source[at..text_end]),
+            style: ScalarStyle::Plain,
+            span: Span::new(self.mark(at), self.mark(text_end)),
+            ending,
+        })
+    }
+
+    fn single_quoted(&self, at: usize) -> Scan<Scanned<'input>> {
+        let mut cursor = at + 1;
+        let mut segment_start = cursor;
+        let mut unescaped: Option<String> = None;
+        loop {
+            if cursor >= self.line_end {
+                return Err(Unsupported);
+            }
+            if self.bytes[cursor] == b'\'' {
+                if self.bytes.get(cursor + 1) == Some(&b'\'') && cursor + 1 < self.line_end {
+                    unescaped
+                        .get_or_insert_with(String::new)
+                        .push_str(&self.source[segment_start..=cursor]);
+                    cursor += 2;
+                    segment_start = cursor;
+                    continue;
+                }
+                break;
+            }
+            cursor += 1;
+        }
+        let text = match unescaped {
+            None => Cow::Borrowed(&self.source[at + 1..cursor]),
+            Some(mut text) => {
+                text.push_str(&self.source[segment_start..cursor]);
+                Cow::Owned(text)
+            }
+        };
+        self.after_quoted(at, cursor + 1, text, ScalarStyle::SingleQuoted)
+    }
+
+    fn double_quoted(&self, at: usize) -> Scan<Scanned<'input>> {
+        let mut cursor = at + 1;
+        loop {
+            if cursor >= self.line_end || self.bytes[cursor] == b'\\' {
+                return Err(Unsupported);
+            }
+            if self.bytes[cursor] == b'"' {
+                break;
+            }
+            cursor += 1;
+        }
+        let text = Cow::Borrowed(&self.source[at + 1..cursor]);
+        self.after_quoted(at, cursor + 1, text, ScalarStyle::DoubleQuoted)
+    }
+
+    /// A quoted scalar's token also runs over the spaces (and comment) after its closing quote.
+    fn after_quoted(
+        &self,
+        at: usize,
+        after_quote: usize,
+        text: Cow<'input, str>,
+        style: ScalarStyle,
+    ) -> Scan<Scanned<'input>> {
+        let rest = self.skip_spaces(after_quote);
+        let (end, ending) = if rest < self.line_end
+            && self.bytes[rest] == b':'
+            && self.is_blank_or_line_end(rest + 1)
+        {
+            (rest, Ending::Key(rest))
+        } else {
+            (self.token_end_after(after_quote)?, Ending::Line)
+        };
+        Ok(Scanned {
+            text,
+            style,
+            span: Span::new(self.mark(at), self.mark(end)),
+            ending,
+        })
+    }
+
+    fn skip_spaces(&self, mut at: usize) -> usize {
+        while at < self.line_end && self.bytes[at] == b' ' {
+            at += 1;
+        }
+        at
+    }
+
+    /// The marker of byte offset `at` on the current line.
+    fn mark(&self, at: usize) -> Marker {
+        Marker::new(at, self.line_number, at - self.line_start)
+    }
+
+    fn push(&mut self, event: Event<'input>, span: Span) {
+        self.queue.push_back((event, span));
+    }
+
+    fn push_scalar(&mut self, scanned: Scanned<'input>) {
+        self.push(
+            Event::Scalar(scanned.text, scanned.style, 0, None),
+            scanned.span,
+        );
+    }
+
+    fn push_end(&mut self, frame: Frame, at: Marker) {
+        let event = match frame.kind {
+            FrameKind::Map => Event::MappingEnd,
+            FrameKind::Seq | FrameKind::IndentlessSeq => Event::SequenceEnd,
+        };
+        self.push(event, Span::empty(at));
+    }
+}
+
+/// How a block scalar treats its final line breaks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Chomping {
+    Strip,
+    Clip,
+    Keep,
+}
+
+fn push_breaks(text: &mut String, count: usize) {
+    for _ in 0..count {
+        text.push('\n');
+    }
+}
+
+fn empty_scalar<'input>() -> Event<'input> {
+    Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None)
+}

@@ -1,0 +1,549 @@
+//! Differential tests: wherever the fast source accepts an input, its events and spans must be
+//! saphyr's, and `load_all` must load what the saphyr-only loader loads.
+
+use crate::testing::{FastPath, check_fast_path};
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+#[track_caller]
+fn check(source: &str, expected: FastPath) {
+    match check_fast_path(source) {
+        Ok(path) => assert_eq!(path, expected, "{source:?}"),
+        Err(disagreement) => panic!("{disagreement}"),
+    }
+}
+
+#[track_caller]
+fn accepted(source: &str) {
+    check(source, FastPath::Accepted);
+}
+
+#[track_caller]
+fn unsupported(source: &str) {
+    check(source, FastPath::Unsupported);
+}
+
+/// Checks agreement on `source`, then on every prefix of it cut at a line end and with its
+/// last line cut short, and without its final newline.
+#[track_caller]
+fn agrees_with_prefixes(source: &str) -> FastPath {
+    let path = check_fast_path(source).unwrap_or_else(|disagreement| panic!("{disagreement}"));
+    for (cut, _) in source.match_indices('\n') {
+        for end in [cut, cut + 1, cut.saturating_sub(1)] {
+            if let Some(prefix) = source.get(..end)
+                && let Err(disagreement) = check_fast_path(prefix)
+            {
+                panic!("{disagreement}");
+            }
+        }
+    }
+    path
+}
+
+#[test]
+fn block_collections() {
+    accepted("a: 1\n");
+    accepted("a: 1\nb:\n  - x\n  - y: 2\n    z: 3\nc: \n...\n---\nfoo\n");
+    accepted("a:\n  b:\n    c: d\n  e: f\ng: h\n");
+    accepted("a:\n- x\n- y\nb: 1\n");
+    accepted("a:\n  - x\n  - y\nb: 1\n");
+    accepted("x:\n  a:\n  - 1\nb: 2\n");
+    accepted("- a\n- b\n");
+    accepted("- - x\n  - y\n- z\n");
+    accepted("- - - x\n");
+    accepted("-\n  a: 1\n");
+    accepted("-\n a: 1\n");
+    accepted("- a: 1\n  b: 2\n- c: 3\n");
+    accepted("-   a: 1\n    b: 2\n");
+    accepted("- a:\n  - x\n");
+    accepted("- a:\n   - x\n");
+    accepted("- a:\n- b\n");
+    accepted("-\n- \n-  # c\n- x\n");
+    accepted("-\n  - x\n");
+    accepted("a:\n-\n  b: 1\n-\nc:\n");
+    accepted("a:\n  b\nc: 1\n");
+    accepted("a:\n  'b'\nc: 1\n");
+    accepted("a:\n  []\n");
+    accepted("  a: 1\n  b: 2\n");
+    accepted("  - 1\n  - 2\n");
+    accepted(&(0..40).fold(String::new(), |text, depth| {
+        format!("{text}{}k{depth}:\n", " ".repeat(depth * 2))
+    }));
+    accepted(&(0..40).fold(String::new(), |text, depth| {
+        format!("{text}{}- k{depth}:\n", " ".repeat(depth * 4))
+    }));
+}
+
+#[test]
+fn plain_scalars() {
+    accepted("url: http://x:80/a\n");
+    accepted("a: b # c\n");
+    accepted("a: b#c\n");
+    accepted("a: b   \n");
+    accepted("a   : b\n");
+    accepted("a:b: c\n");
+    accepted("-a: 1\n:a: 2\n?a: 3\n");
+    accepted("a: -1\nb: ---\nc: ...\nd: :x\n");
+    accepted("a: x [y] {z}, w\n");
+    accepted("---a\n");
+    accepted("...a\n");
+    accepted("a: 1\nb: 1.5\nc: true\nd: null\ne: ~\nf: 0755\ng: 2001-12-14\nh: <<\n");
+    accepted("a: b\n  # indented comment\nc: d\n");
+    accepted("a: b # c\n\nd: e\n");
+    accepted("last: line");
+    accepted("last: line   ");
+    accepted("last:");
+    accepted("- last");
+    accepted("-");
+    accepted(&format!("{}: v\n", "k".repeat(1000)));
+    unsupported(&format!("{}: v\n", "k".repeat(1030)));
+    accepted(&format!("k: {}\n", "v".repeat(5000)));
+}
+
+#[test]
+fn quoted_scalars() {
+    accepted("a: 'it''s'\n");
+    accepted("a: ''''\n");
+    accepted("a: ''\nb: \"\"\n");
+    accepted("a: ' x  y '\n");
+    accepted("a: 'x'  # c\n");
+    accepted("a: \"x\"   \n");
+    accepted("'a': 1\n\"b\" : 2\n'c':\n  - 'd'\n");
+    accepted("- 'a': 'b'\n");
+    accepted("- \"x: y # z\"\n");
+    accepted("a: \"a'b\"\nb: 'a\"b'\n");
+    unsupported("a: \"a\\tb\"\n");
+    unsupported("a: \"a\\\"b\"\n");
+    unsupported("a: 'x\n  y'\n");
+    unsupported("a: 'x'#c\n");
+    unsupported("a: 'x' y\n");
+    unsupported("a: 'x':y\n");
+}
+
+#[test]
+fn documents() {
+    accepted("");
+    accepted("\n\n");
+    accepted("# only a comment\n");
+    accepted("# only a comment");
+    accepted("---\n");
+    accepted("---");
+    accepted("--- \n");
+    accepted("--- # comment\n");
+    accepted("---\n---\n");
+    accepted("---\n...\n");
+    accepted("...\n");
+    accepted("...\n...\na: 1\n");
+    accepted("--- value\n");
+    accepted("--- 'value'  # c\n");
+    accepted("--- []\n");
+    accepted("--- {}  # c\n...\n");
+    accepted("a: 1\n---\nb: 2\n");
+    accepted("a: 1\n...\nb: 2\n");
+    accepted("a: 1\n... # end\n# between\n---\nb: 2\n...\n");
+    accepted("a:\n---\n- x\n-\n...\n");
+    accepted("---\n# c\n---\nfoo\n");
+    accepted("foo\n---\n'bar'\n---\n[]\n");
+    accepted("---\na: 1\n");
+    accepted("\n\n# c\n\n  a: 1\n");
+    unsupported("--- a: b\n");
+    unsupported("--- - a\n");
+    unsupported("--- foo\nbar\n");
+    unsupported("foo\nbar\n");
+    unsupported("... x\n");
+    unsupported("%YAML 1.2\n---\na: 1\n");
+}
+
+#[test]
+fn block_scalars() {
+    for header in ["|", "|-", "|+", ">", ">-", ">+"] {
+        for body in [
+            "  text\n",
+            "  text",
+            "  a\n  b\n",
+            "  a\n\n  b\n\n\n",
+            "  a\n   more\n  b\n",
+            "  a\n  b\n   \n",
+            "  a\n  b\n     ",
+            "  a\n  b\n  ",
+            "\n\n  a\n",
+            "   \n  a\n",
+            "  \n   \n",
+            "",
+            "\n",
+            "  # not a comment\n  x\n",
+            "  a  \n    b\n  c\n\n  d\n",
+        ] {
+            for after in ["", "b: 1\n", "# c\nb: 1\n", "...\n", "---\nx\n", " b: 1\n"] {
+                agrees_with_prefixes(&format!("a: {header}\n{body}{after}"));
+                agrees_with_prefixes(&format!("- {header} # c\n{body}{after}"));
+                agrees_with_prefixes(&format!("- a: {header}\n{body}{after}"));
+                agrees_with_prefixes(&format!("--- {header}\n{body}{after}"));
+                agrees_with_prefixes(&format!("x:\n  y: {header}\n  {body}{after}"));
+            }
+        }
+    }
+    accepted("a: |\n  text\n");
+    accepted("a: >-\n  text\nb: 1\n");
+    accepted("k:\n  - |\n    -----BEGIN X-----\n    YWdl\n    -----END X-----\n  - x\n");
+    accepted("--- |\n  text\n");
+    unsupported("a: |x\n  text\n");
+    unsupported("a: |#c\n  text\n");
+}
+
+#[test]
+fn empty_flow_collections() {
+    accepted("a: []\nb: {}\n");
+    accepted("a: [] # c\nb: {}   \n");
+    accepted("- []\n- {}\n");
+    accepted("[]\n");
+    unsupported("a: [ ]\n");
+    unsupported("a: [1]\n");
+    unsupported("a: {b: 1}\n");
+    unsupported("[]: a\n");
+    unsupported("a: []x\n");
+}
+
+#[test]
+fn unsupported_constructs() {
+    unsupported("a: &x 1\nb: *x\n");
+    unsupported("a: !!str 1\n");
+    unsupported("? a\n: b\n");
+    unsupported("a: |2\n  text\n");
+    unsupported("--- |\ntext\n");
+    unsupported("a: b\n  c\n");
+    unsupported("a:\tb\n");
+    unsupported("a: b\r\n");
+    unsupported("\u{feff}a: b\n");
+    unsupported("a: é\n");
+    unsupported("a: b\0\n");
+    unsupported("a: @b\n");
+    unsupported("a: `b\n");
+    unsupported("a: b: c\n");
+    unsupported("a: - b\n");
+}
+
+#[test]
+fn malformed_input_is_left_to_saphyr() {
+    unsupported("a: 1\n- b\n");
+    unsupported("- a\nb: 1\n");
+    unsupported("a:\n  b: 1\n c: 2\n");
+    unsupported("a: 1\n  b: 2\n");
+    unsupported("- a # c\n  b: 1\n");
+    unsupported("a\nb: 1\n");
+    unsupported("a: 'unclosed\n");
+    unsupported("a: \"unclosed\n");
+    unsupported("a: ]\n");
+    unsupported("a: ,\n");
+    unsupported("- a: 1\n   b: 2\n");
+}
+
+#[test]
+fn errors_found_by_the_loader_match() {
+    // Duplicate keys are found by the loader on fast events; the result must not change.
+    accepted("a: 1\nb: 2\n");
+    check("a: 1\na: 2\n", FastPath::Accepted);
+    check("- a: 1\n  a: 2\n", FastPath::Accepted);
+    check("a: !!int x\n", FastPath::Unsupported);
+    check("<<: 1\n", FastPath::Accepted);
+}
+
+/// Every file under `dir` (recursively) with extension `extension`.
+fn files(dir: &Path, extension: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|found| found == extension) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every site manifest agrees, and the fast source reads them all (they are the typical input).
+#[test]
+fn site_manifests_take_the_fast_path() {
+    let manifests = files(&workspace_root().join("site-manifests"), "yaml");
+    assert!(manifests.len() > 50, "site manifests not found");
+    let mut unsupported = Vec::new();
+    for path in &manifests {
+        let text = std::fs::read_to_string(path).unwrap();
+        match check_fast_path(&text) {
+            Ok(FastPath::Accepted) => {}
+            Ok(FastPath::Unsupported) => unsupported.push(path.display().to_string()),
+            Err(disagreement) => panic!("{}: {disagreement}", path.display()),
+        }
+    }
+    // A few manifests use flow sequences, anchors or tags; the rest must be fast.
+    assert!(
+        unsupported.len() <= 5,
+        "fast source refused {} of {} manifests: {unsupported:?}",
+        unsupported.len(),
+        manifests.len()
+    );
+}
+
+/// The fast target's fuzz seeds are typical inputs, so the fast source must read them.
+#[test]
+fn fuzz_seeds_take_the_fast_path() {
+    let seeds = files(
+        &workspace_root().join("crates/aero-yaml/fuzz/seeds/fast_events"),
+        "yaml",
+    );
+    assert!(seeds.len() >= 3, "seeds not found");
+    for path in seeds {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            agrees_with_prefixes(&text),
+            FastPath::Accepted,
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn corpus_files_agree() {
+    let root = workspace_root();
+    let mut paths = files(&root.join("schemas"), "json");
+    paths.extend(files(&root.join("crates/aero-yaml/fuzz/seeds"), "yaml"));
+    assert!(paths.len() > 5, "corpus not found");
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        if let Err(disagreement) = check_fast_path(&text) {
+            panic!("{}: {disagreement}", path.display());
+        }
+    }
+}
+
+/// The string literals of the crate's other tests are YAML inputs (and some are not, which is
+/// fine): each agrees, with its prefixes.
+#[test]
+fn existing_test_inputs_agree() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = files(&root.join("tests"), "rs");
+    sources.extend(files(&root.join("src"), "rs"));
+    let mut count = 0;
+    for path in sources {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for literal in string_literals(&text) {
+            agrees_with_prefixes(&literal);
+            count += 1;
+        }
+    }
+    assert!(count > 100, "only {count} literals found");
+}
+
+/// The contents of the ordinary `"..."` string literals in Rust source (common escapes only).
+fn string_literals(rust: &str) -> Vec<String> {
+    let mut literals = Vec::new();
+    let mut chars = rust.chars().peekable();
+    let mut previous = ' ';
+    while let Some(character) = chars.next() {
+        if character == '\'' && previous != '\\' {
+            // Skip char literals such as '"', keep lifetimes.
+            let mut lookahead = chars.clone();
+            if let (Some(_), Some('\'')) = (lookahead.next(), lookahead.next()) {
+                chars.next();
+                chars.next();
+                previous = '\'';
+                continue;
+            }
+        }
+        if character != '"' || previous.is_alphanumeric() || previous == '#' {
+            previous = character;
+            continue;
+        }
+        let mut literal = String::new();
+        while let Some(inner) = chars.next() {
+            match inner {
+                '"' => break,
+                '\\' => match chars.next() {
+                    Some('n') => literal.push('\n'),
+                    Some('t') => literal.push('\t'),
+                    Some('r') => literal.push('\r'),
+                    Some('0') => literal.push('\0'),
+                    Some('\n') => {
+                        while chars.peek().is_some_and(|next| next.is_whitespace()) {
+                            chars.next();
+                        }
+                    }
+                    Some(other) => literal.push(other),
+                    None => {}
+                },
+                other => literal.push(other),
+            }
+        }
+        literals.push(literal);
+        previous = '"';
+    }
+    literals
+}
+
+/// A typical Airship document, repeated: the fast source must read it.
+#[test]
+fn airship_like_documents_take_the_fast_path() {
+    let document = "---
+schema: armada/Chart/v1
+metadata:
+  schema: metadata/Document/v1
+  name: ingress
+  layeringDefinition:
+    abstract: false
+    layer: site
+    parentSelector:
+      name: ingress-global
+    actions:
+      - method: merge
+        path: .
+  storagePolicy: cleartext
+  substitutions:
+    - src:
+        schema: pegleg/CommonAddresses/v1
+        name: common-addresses
+        path: .dns.servers[0]
+      dest:
+        path: .values.conf.dns
+data:
+  chart_name: ingress
+  release: 'ingress-kube-system'
+  namespace: \"kube-system\"
+  wait:
+    timeout: 300
+    labels:
+      release_group: airship-ingress
+  install:
+    no_hooks: false
+  values: {}
+  dependencies: []
+  source:
+    type: git
+    location: https://opendev.org/openstack/openstack-helm-infra:443/x  # pinned
+    subpath: ingress
+    reference: 'a1b2c3'
+...
+";
+    assert_eq!(agrees_with_prefixes(document), FastPath::Accepted);
+    check(&document.repeat(200), FastPath::Accepted);
+}
+
+/// Block-YAML-ish text from a small grammar: keys, entries, scalars of all supported kinds and
+/// some that are not, comments, markers, odd indentation.
+fn yamlish_line() -> impl Strategy<Value = String> {
+    let indent = 0usize..7;
+    let scalar = prop_oneof![
+        Just("x".to_owned()),
+        Just("1".to_owned()),
+        Just("a b".to_owned()),
+        Just("http://h:80/p".to_owned()),
+        Just("'q''s'".to_owned()),
+        Just("\"d q\"".to_owned()),
+        Just("''".to_owned()),
+        Just("[]".to_owned()),
+        Just("{}".to_owned()),
+        Just("-x".to_owned()),
+        Just("a#b".to_owned()),
+        Just("x # c".to_owned()),
+        Just("|".to_owned()),
+        Just(">-".to_owned()),
+        Just("|+ # c".to_owned()),
+        Just("&a x".to_owned()),
+        Just("'open".to_owned()),
+        Just("[1]".to_owned()),
+        Just("x:y".to_owned()),
+        Just("".to_owned()),
+    ];
+    let line = prop_oneof![
+        (scalar.clone(), scalar.clone()).prop_map(|(key, value)| format!("{key}: {value}")),
+        scalar.clone().prop_map(|key| format!("{key}:")),
+        scalar.clone().prop_map(|value| format!("- {value}")),
+        (scalar.clone(), scalar.clone()).prop_map(|(key, value)| format!("- {key}: {value}")),
+        scalar.clone().prop_map(|value| format!("- - {value}")),
+        Just("-".to_owned()),
+        Just("# comment".to_owned()),
+        Just("".to_owned()),
+        Just("---".to_owned()),
+        Just("--- x".to_owned()),
+        Just("...".to_owned()),
+        scalar,
+    ];
+    (indent, line, prop::bool::ANY).prop_map(|(indent, line, trailing_space)| {
+        let marker = line.starts_with("---") || line.starts_with("...");
+        let indent = if marker { 0 } else { indent };
+        format!(
+            "{}{line}{}",
+            " ".repeat(indent),
+            if trailing_space { " " } else { "" }
+        )
+    })
+}
+
+fn yamlish_text() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(yamlish_line(), 0..14),
+        prop::bool::ANY,
+    )
+        .prop_map(|(lines, final_newline)| {
+            let mut text = lines.join("\n");
+            if final_newline {
+                text.push('\n');
+            }
+            text
+        })
+}
+
+/// Replaces, inserts or deletes a few bytes (ASCII, so the text stays UTF-8).
+fn mutated(text: String, edits: Vec<(usize, u8, u8)>) -> String {
+    let mut bytes = text.into_bytes();
+    for (position, kind, byte) in edits {
+        let byte = b" -:#'\"\n[]{}ax.\t"[usize::from(byte) % 15];
+        let position = if bytes.is_empty() {
+            0
+        } else {
+            position % (bytes.len() + 1)
+        };
+        match kind % 3 {
+            0 if position < bytes.len() => bytes[position] = byte,
+            1 if position < bytes.len() => {
+                bytes.remove(position);
+            }
+            _ => bytes.insert(position, byte),
+        }
+    }
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn generated_yaml_agrees(text in yamlish_text()) {
+        if let Err(disagreement) = check_fast_path(&text) {
+            prop_assert!(false, "{}", disagreement);
+        }
+    }
+
+    #[test]
+    fn mutated_yaml_agrees(
+        text in yamlish_text(),
+        edits in prop::collection::vec((0usize..400, 0u8..3, 0u8..15), 1..4),
+    ) {
+        let text = mutated(text, edits);
+        if let Err(disagreement) = check_fast_path(&text) {
+            prop_assert!(false, "{}", disagreement);
+        }
+    }
+}
