@@ -14,12 +14,16 @@
 //! Supported: documents (`---`, `...`, implicit and empty ones), comments, block mappings and
 //! sequences at any indentation (compact `- key: value` and `- - x`, sequences indented or not
 //! under a key), one-line plain scalars, one-line single-quoted scalars, one-line double-quoted
-//! scalars without escapes, literal and folded block scalars with any chomping, and empty flow
-//! collections `[]` and `{}` as values. Not supported (saphyr takes over): tabs, `\r`, control
-//! and non-ASCII characters (markers count characters, not bytes), anchors, aliases, tags,
-//! directives, explicit keys, block scalar indentation indicators and block scalars at
-//! indentation 0, multi-line plain and quoted scalars, flow collections with content, and keys
-//! longer than saphyr's simple key limit.
+//! scalars without escapes, literal and folded block scalars with any chomping, and flow
+//! sequences and mappings that open and close on one line (nested, with plain and quoted
+//! scalars, empty values, lone keys and trailing commas) as values, sequence entries and root
+//! nodes. Not supported (saphyr takes over): tabs, `\r`, control and non-ASCII characters
+//! (markers count characters, not bytes), anchors, aliases, tags, directives, explicit keys,
+//! block scalar indentation indicators and block scalars at indentation 0, multi-line plain and
+//! quoted scalars, multi-line flow collections, comments inside flow collections, flow
+//! collections as keys, pairs inside flow sequences (`[a: b]`), `?` and `:` starting a flow
+//! scalar, a flow key's `:` not followed by a space, and keys longer than saphyr's simple key
+//! limit.
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 use std::borrow::Cow;
@@ -36,6 +40,9 @@ pub(crate) struct Unsupported;
 /// Keys longer than this (up to their `:`) are left to saphyr, which refuses simple keys longer
 /// than 1024 characters.
 const MAX_KEY_LENGTH: usize = 1000;
+
+/// Flow collections nested deeper than this are left to saphyr, which limits nesting.
+const MAX_FLOW_DEPTH: usize = 64;
 
 /// Yields saphyr-identical events for the supported subset of YAML (see the module docs).
 pub(crate) struct FastEvents<'input> {
@@ -423,7 +430,7 @@ impl<'input> FastEvents<'input> {
             return self.entry(at, Some(FrameKind::Seq));
         }
         let scanned = match first {
-            b'[' | b'{' if place != Place::MapKey => return self.empty_flow(at),
+            b'[' | b'{' if place != Place::MapKey => return self.flow_collection(at),
             b'|' | b'>' if place != Place::MapKey => return self.block_scalar(at),
             b'\'' => self.single_quoted(at)?,
             b'"' => self.double_quoted(at)?,
@@ -612,20 +619,207 @@ impl<'input> FastEvents<'input> {
         Ok(())
     }
 
-    /// `[]` or `{}`, followed by nothing but a comment.
-    fn empty_flow(&mut self, at: usize) -> Scan<()> {
-        let (open, close, expected_close) = match self.bytes[at] {
-            b'[' => (Event::SequenceStart(0, None), Event::SequenceEnd, b']'),
-            _ => (Event::MappingStart(0, None), Event::MappingEnd, b'}'),
+    /// A flow collection opening at `at` and closing on the same line, followed by nothing but
+    /// spaces and a comment.
+    fn flow_collection(&mut self, at: usize) -> Scan<()> {
+        self.flow_node(at, 0)?;
+        Ok(())
+    }
+
+    /// A flow node at `at` (not a space) nested `depth` collections deep, not a key and not a
+    /// flow pair. Returns where the next token starts (after the spaces following this node),
+    /// or for the outermost collection, the end of the line.
+    fn flow_node(&mut self, at: usize, depth: usize) -> Scan<usize> {
+        match self.bytes[at] {
+            b'[' | b'{' => {
+                if depth >= MAX_FLOW_DEPTH {
+                    return Err(Unsupported);
+                }
+                self.flow_collection_at(at, depth)
+            }
+            _ => {
+                let (scanned, next) = self.flow_scalar(at)?;
+                self.push_scalar(scanned);
+                Ok(next)
+            }
+        }
+    }
+
+    /// The flow sequence or mapping opening at `at`; see [`FastEvents::flow_node`].
+    fn flow_collection_at(&mut self, at: usize, depth: usize) -> Scan<usize> {
+        let mapping = self.bytes[at] == b'{';
+        let (open, close, close_byte) = if mapping {
+            (Event::MappingStart(0, None), Event::MappingEnd, b'}')
+        } else {
+            (Event::SequenceStart(0, None), Event::SequenceEnd, b']')
         };
-        if at + 1 >= self.line_end || self.bytes[at + 1] != expected_close {
+        // Each indicator's token runs over the spaces after it.
+        let mut cursor = self.flow_token_end(at + 1)?;
+        self.push(open, Span::new(self.mark(at), self.mark(cursor)));
+        // saphyr ends a flow mapping with a trailing `,` at that comma's token.
+        let mut trailing_comma: Option<Span> = None;
+        loop {
+            if self.bytes[cursor] == close_byte {
+                break;
+            }
+            trailing_comma = None;
+            cursor = if mapping {
+                self.flow_pair(cursor, depth)?
+            } else {
+                self.flow_node(cursor, depth + 1)?
+            };
+            match self.bytes[cursor] {
+                b',' => {
+                    let comma_end = self.flow_token_end(cursor + 1)?;
+                    trailing_comma = Some(Span::new(self.mark(cursor), self.mark(comma_end)));
+                    cursor = comma_end;
+                }
+                byte if byte == close_byte => break,
+                _ => return Err(Unsupported),
+            }
+        }
+        let close_end = self.close_token_end(cursor, depth)?;
+        let close_span = Span::new(self.mark(cursor), self.mark(close_end));
+        self.push(
+            close,
+            trailing_comma.filter(|_| mapping).unwrap_or(close_span),
+        );
+        Ok(close_end)
+    }
+
+    /// Where the token of the closing bracket at `close` ends: the outermost one's runs over the
+    /// spaces and comment after it, up to the end of the line.
+    fn close_token_end(&self, close: usize, depth: usize) -> Scan<usize> {
+        if depth == 0 {
+            self.token_end_after(close + 1)
+        } else {
+            self.flow_token_end(close + 1)
+        }
+    }
+
+    /// A `key: value`, `key:` (followed by `,` or `}`) or lone `key` of a flow mapping at `at`.
+    /// Returns where the token after the pair starts.
+    fn flow_pair(&mut self, at: usize, depth: usize) -> Scan<usize> {
+        if matches!(self.bytes[at], b'[' | b'{') {
             return Err(Unsupported);
         }
-        // Each bracket's token runs over the spaces (and comment) after it.
-        let end = self.token_end_after(at + 2)?;
-        self.push(open, Span::new(self.mark(at), self.mark(at + 1)));
-        self.push(close, Span::new(self.mark(at + 1), self.mark(end)));
-        Ok(())
+        let (key, after_key) = self.flow_scalar(at)?;
+        if after_key - at > MAX_KEY_LENGTH {
+            return Err(Unsupported);
+        }
+        self.push_scalar(key);
+        match self.bytes[after_key] {
+            b':' => {
+                if after_key + 1 >= self.line_end || self.bytes[after_key + 1] != b' ' {
+                    return Err(Unsupported);
+                }
+                let value = self.skip_spaces(after_key + 1);
+                if value == self.line_end {
+                    return Err(Unsupported);
+                }
+                if matches!(self.bytes[value], b',' | b'}') {
+                    // An empty value sits at its `:`.
+                    self.push(empty_scalar(), Span::empty(self.mark(after_key)));
+                    return Ok(value);
+                }
+                self.flow_node(value, depth + 1)
+            }
+            b',' | b'}' => {
+                // A lone key's empty value spans the token after the key.
+                let token_end = if self.bytes[after_key] == b',' {
+                    self.flow_token_end(after_key + 1)?
+                } else {
+                    self.close_token_end(after_key, depth)?
+                };
+                self.push(
+                    empty_scalar(),
+                    Span::new(self.mark(after_key), self.mark(token_end)),
+                );
+                Ok(after_key)
+            }
+            _ => Err(Unsupported),
+        }
+    }
+
+    /// A plain or quoted scalar inside a flow collection at `at`, and where the token after it
+    /// starts (it is on this line).
+    fn flow_scalar(&self, at: usize) -> Scan<(Scanned<'input>, usize)> {
+        let (text, style, token_end) = match self.bytes[at] {
+            b'\'' => {
+                let (text, after_quote) = self.single_quoted_text(at)?;
+                let end = self.flow_token_end(after_quote)?;
+                (text, ScalarStyle::SingleQuoted, end)
+            }
+            b'"' => {
+                let (text, after_quote) = self.double_quoted_text(at)?;
+                let end = self.flow_token_end(after_quote)?;
+                (text, ScalarStyle::DoubleQuoted, end)
+            }
+            _ => {
+                let (text_end, next) = self.flow_plain(at)?;
+                let scanned = Scanned {
+                    text: Cow::Borrowed(&self.source[at..text_end]),
+                    style: ScalarStyle::Plain,
+                    span: Span::new(self.mark(at), self.mark(text_end)),
+                    ending: Ending::Line,
+                };
+                return Ok((scanned, next));
+            }
+        };
+        let scanned = Scanned {
+            text,
+            style,
+            span: Span::new(self.mark(at), self.mark(token_end)),
+            ending: Ending::Line,
+        };
+        Ok((scanned, token_end))
+    }
+
+    /// A plain scalar in flow context at `at`: the end of its text and where the next token
+    /// starts. `,[]{}`, a `:` before a space or one of them, and a comment end it.
+    fn flow_plain(&self, at: usize) -> Scan<(usize, usize)> {
+        let is_flow = |byte: u8| matches!(byte, b',' | b'[' | b']' | b'{' | b'}');
+        match self.bytes[at] {
+            b'[' | b']' | b'{' | b'}' | b',' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
+            | b'"' | b'%' | b'@' | b'`' | b'?' | b':' => return Err(Unsupported),
+            _ => {}
+        }
+        let mut cursor = at;
+        let mut text_end = at;
+        while cursor < self.line_end {
+            let byte = self.bytes[cursor];
+            let next = self
+                .bytes
+                .get(cursor + 1)
+                .copied()
+                .filter(|_| cursor + 1 < self.line_end);
+            match byte {
+                b' ' => {}
+                b'#' if self.bytes[cursor - 1] == b' ' => return Err(Unsupported),
+                b':' if next.is_none_or(|next| next == b' ' || is_flow(next)) => {
+                    return Ok((text_end, cursor));
+                }
+                byte if is_flow(byte) => return Ok((text_end, cursor)),
+                // saphyr refuses a `-` before a flow indicator at the start of a word.
+                b'-' if next.is_none_or(|next| next == b' ' || is_flow(next)) => {
+                    return Err(Unsupported);
+                }
+                _ => text_end = cursor + 1,
+            }
+            cursor += 1;
+        }
+        Err(Unsupported)
+    }
+
+    /// Where the next token inside a flow collection starts, after a token ending just before
+    /// `after`: past the spaces, which belong to that token. The collection must go on on
+    /// this line, without comments.
+    fn flow_token_end(&self, after: usize) -> Scan<usize> {
+        let rest = self.skip_spaces(after);
+        if rest == self.line_end || self.bytes[rest] == b'#' {
+            return Err(Unsupported);
+        }
+        Ok(rest)
     }
 
     /// Where a token ending just before `after` really ends: saphyr's flow tokens take the
@@ -671,6 +865,13 @@ impl<'input> FastEvents<'input> {
     }
 
     fn single_quoted(&self, at: usize) -> Scan<Scanned<'input>> {
+        let (text, after_quote) = self.single_quoted_text(at)?;
+        self.after_quoted(at, after_quote, text, ScalarStyle::SingleQuoted)
+    }
+
+    /// The text of the one-line single-quoted scalar at `at`, and the offset after its closing
+    /// quote.
+    fn single_quoted_text(&self, at: usize) -> Scan<(Cow<'input, str>, usize)> {
         let mut cursor = at + 1;
         let mut segment_start = cursor;
         let mut unescaped: Option<String> = None;
@@ -698,10 +899,17 @@ impl<'input> FastEvents<'input> {
                 Cow::Owned(text)
             }
         };
-        self.after_quoted(at, cursor + 1, text, ScalarStyle::SingleQuoted)
+        Ok((text, cursor + 1))
     }
 
     fn double_quoted(&self, at: usize) -> Scan<Scanned<'input>> {
+        let (text, after_quote) = self.double_quoted_text(at)?;
+        self.after_quoted(at, after_quote, text, ScalarStyle::DoubleQuoted)
+    }
+
+    /// The text of the one-line double-quoted scalar (without escapes) at `at`, and the offset
+    /// after its closing quote.
+    fn double_quoted_text(&self, at: usize) -> Scan<(Cow<'input, str>, usize)> {
         let mut cursor = at + 1;
         loop {
             if cursor >= self.line_end || self.bytes[cursor] == b'\\' {
@@ -712,8 +920,7 @@ impl<'input> FastEvents<'input> {
             }
             cursor += 1;
         }
-        let text = Cow::Borrowed(&self.source[at + 1..cursor]);
-        self.after_quoted(at, cursor + 1, text, ScalarStyle::DoubleQuoted)
+        Ok((Cow::Borrowed(&self.source[at + 1..cursor]), cursor + 1))
     }
 
     /// A quoted scalar's token also runs over the spaces (and comment) after its closing quote.
