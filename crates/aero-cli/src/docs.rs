@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aero_docs::diagnostic::{Diagnostic, Severity};
+use aero_docs::document::DocIndex;
 use aero_docs::render::{Mode, RenderConfig, Rendered, render};
 use aero_docs::source::SourceSet;
 use aero_docs::value::{NodeId, Value};
@@ -17,7 +18,7 @@ use clap::{Args, ValueEnum};
 use crate::context::Context;
 use crate::diagnostics_view::SourceView;
 use crate::exit::{Failure, INVALID};
-use crate::format::{OutputFormat, stdout_is_terminal, write_stdout};
+use crate::format::{OutputFormat, stdout_is_terminal};
 
 /// `--compat` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -177,24 +178,84 @@ impl Pipeline {
         }
     }
 
-    /// The output documents as JSON, secrets redacted when asked.
-    pub fn documents_json(&self, context: &Context, redact: bool) -> Vec<serde_json::Value> {
-        self.rendered
-            .output
-            .iter()
-            .map(|index| {
-                let mut document = self.rendered.document_json(*index);
-                if redact {
-                    document["data"] = redacted_json(
-                        &self.rendered,
-                        self.rendered.data[index.get()],
-                        context,
-                        self.rendered.document(*index).is_secret(),
-                    );
+    /// One output document as JSON, secrets redacted when asked.
+    pub fn document_json(
+        &self,
+        context: &Context,
+        redact: bool,
+        index: DocIndex,
+    ) -> serde_json::Value {
+        let mut document = self.rendered.document_json(index);
+        if redact {
+            document["data"] = redacted_json(
+                &self.rendered,
+                self.rendered.data[index.get()],
+                context,
+                self.rendered.document(index).is_secret(),
+            );
+        }
+        document
+    }
+}
+
+/// The output documents as one JSON array, built one document at a time while it is
+/// written: a large site's output is several times the size of its rendered data, and
+/// holding it all as JSON values doubled `aero render`'s memory.
+struct OutputDocuments<'a> {
+    pipeline: &'a Pipeline,
+    context: &'a Context,
+    redact: bool,
+}
+
+impl serde::Serialize for OutputDocuments<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.pipeline.rendered.output.iter().map(|index| {
+            self.pipeline
+                .document_json(self.context, self.redact, *index)
+        }))
+    }
+}
+
+/// Writes the output documents to stdout as `-o json` (one pretty JSON array) or
+/// `-o yaml` (a multi-document stream), one document at a time. A closed pipe
+/// (`aero render | head`) ends the output quietly.
+fn write_documents(
+    pipeline: &Pipeline,
+    context: &Context,
+    redact: bool,
+    output: OutputFormat,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = match output {
+        OutputFormat::Json => {
+            let documents = OutputDocuments {
+                pipeline,
+                context,
+                redact,
+            };
+            serde_json::to_writer_pretty(&mut stdout, &documents)
+                .map_err(std::io::Error::from)
+                .and_then(|()| stdout.write_all(b"\n"))
+        }
+        _ => {
+            let mut result = Ok(());
+            for index in &pipeline.rendered.output {
+                let document = pipeline.document_json(context, redact, *index);
+                result = stdout.write_all(aero_yaml::document_to_yaml(&document).as_bytes());
+                if result.is_err() {
+                    break;
                 }
-                document
-            })
-            .collect()
+            }
+            if result.is_ok() && !pipeline.rendered.output.is_empty() {
+                result = stdout.write_all(aero_yaml::STREAM_END.as_bytes());
+            }
+            result
+        }
+    };
+    match written.and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 
@@ -272,20 +333,12 @@ pub fn print_render(
     if !redact && stdout_is_terminal() && !pipeline.rendered.secret_strings.is_empty() {
         eprintln!("aero: warning: the output contains secret values; pass --redact to hide them");
     }
-    let documents = pipeline.documents_json(context, redact);
-    let text = match output {
-        OutputFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&serde_json::Value::Array(documents)).unwrap_or_default()
-        ),
-        OutputFormat::Yaml => aero_yaml::documents_to_yaml(&documents),
-        OutputFormat::Table => {
-            return Err(Failure::usage(anyhow::anyhow!(
-                "render prints documents: use -o yaml or -o json"
-            )));
-        }
-    };
-    write_stdout(&text)
+    if output == OutputFormat::Table {
+        return Err(Failure::usage(anyhow::anyhow!(
+            "render prints documents: use -o yaml or -o json"
+        )));
+    }
+    write_documents(pipeline, context, redact, output)
         .context("cannot write to stdout")
         .map_err(Failure::operational)?;
     Ok(ExitCode::SUCCESS)

@@ -43,10 +43,20 @@ pub fn documents_to_yaml(documents: &[serde_json::Value]) -> String {
         return out;
     }
     for document in documents {
-        out.push_str("---\n");
-        write_root(&mut out, document);
+        out.push_str(&document_to_yaml(document));
     }
-    out.push_str("...\n");
+    out.push_str(STREAM_END);
+    out
+}
+
+/// What ends a stream of documents written with [`document_to_yaml`].
+pub const STREAM_END: &str = "...\n";
+
+/// One document of a stream as [`documents_to_yaml`] writes it (`---` line included), for
+/// writing a large stream one document at a time; end the stream with [`STREAM_END`].
+pub fn document_to_yaml(document: &Value) -> String {
+    let mut out = String::from("---\n");
+    write_root(&mut out, document);
     out
 }
 

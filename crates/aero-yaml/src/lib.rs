@@ -43,7 +43,7 @@ mod resolve;
 #[doc(hidden)]
 pub mod testing;
 
-pub use emit::{documents_to_yaml, to_yaml_string};
+pub use emit::{STREAM_END, document_to_yaml, documents_to_yaml, to_yaml_string};
 pub use load::load_all;
 
 /// A position in the source text: 1-based line and column (column counted in characters), 0-based byte offset.
