@@ -18,7 +18,7 @@ use clap::{Args, ValueEnum};
 use crate::context::Context;
 use crate::diagnostics_view::SourceView;
 use crate::exit::{Failure, INVALID};
-use crate::format::{OutputFormat, stdout_is_terminal};
+use crate::format::{OutputFormat, ignore_broken_pipe, stdout_is_terminal};
 
 /// `--compat` values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -216,19 +216,39 @@ impl serde::Serialize for OutputDocuments<'_> {
     }
 }
 
-/// Writes the output documents to stdout as `-o json` (one pretty JSON array) or
-/// `-o yaml` (a multi-document stream), one document at a time. A closed pipe
+/// How rendered documents are printed: the formats of `-o` that can hold documents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocumentFormat {
+    /// One pretty JSON array.
+    Json,
+    /// A multi-document YAML stream.
+    Yaml,
+}
+
+/// The document format for `-o`, checked before any work is done (tables cannot hold
+/// documents).
+pub fn document_format(output: OutputFormat) -> Result<DocumentFormat, Failure> {
+    match output {
+        OutputFormat::Json => Ok(DocumentFormat::Json),
+        OutputFormat::Yaml => Ok(DocumentFormat::Yaml),
+        OutputFormat::Table => Err(Failure::usage(anyhow::anyhow!(
+            "render prints documents: use -o yaml or -o json"
+        ))),
+    }
+}
+
+/// Writes the output documents to stdout, one document at a time. A closed pipe
 /// (`aero render | head`) ends the output quietly.
 fn write_documents(
     pipeline: &Pipeline,
     context: &Context,
     redact: bool,
-    output: OutputFormat,
+    output: DocumentFormat,
 ) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match output {
-        OutputFormat::Json => {
+        DocumentFormat::Json => {
             let documents = OutputDocuments {
                 pipeline,
                 context,
@@ -238,7 +258,7 @@ fn write_documents(
                 .map_err(std::io::Error::from)
                 .and_then(|()| stdout.write_all(b"\n"))
         }
-        _ => {
+        DocumentFormat::Yaml => {
             let mut result = Ok(());
             for index in &pipeline.rendered.output {
                 let document = pipeline.document_json(context, redact, *index);
@@ -253,10 +273,7 @@ fn write_documents(
             result
         }
     };
-    match written.and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
+    ignore_broken_pipe(written.and_then(|()| stdout.flush()))
 }
 
 /// JSON of a subtree with secret values replaced: a string that embeds a secret keeps
@@ -304,11 +321,11 @@ pub fn redacted_json(
 pub fn print_render(
     context: &Context,
     pipeline: &Pipeline,
-    output: OutputFormat,
+    output: DocumentFormat,
     redact: bool,
 ) -> Result<ExitCode, Failure> {
     if pipeline.has_errors() {
-        if output == OutputFormat::Json {
+        if output == DocumentFormat::Json {
             // Tools asked for JSON: the diagnostics come as one JSON array on stderr
             // (stdout stays reserved for documents).
             let view = pipeline.view();
@@ -333,11 +350,6 @@ pub fn print_render(
     if !redact && stdout_is_terminal() && !pipeline.rendered.secret_strings.is_empty() {
         eprintln!("aero: warning: the output contains secret values; pass --redact to hide them");
     }
-    if output == OutputFormat::Table {
-        return Err(Failure::usage(anyhow::anyhow!(
-            "render prints documents: use -o yaml or -o json"
-        )));
-    }
     write_documents(pipeline, context, redact, output)
         .context("cannot write to stdout")
         .map_err(Failure::operational)?;
@@ -346,11 +358,7 @@ pub fn print_render(
 
 /// `aero render PATH...`.
 pub fn render_command(context: &Context, args: RenderArgs) -> Result<ExitCode, Failure> {
-    if args.output == OutputFormat::Table {
-        return Err(Failure::usage(anyhow::anyhow!(
-            "render prints documents: use -o yaml or -o json"
-        )));
-    }
+    let output = document_format(args.output)?;
     let sources = aero_docs::collect::collect_paths(&args.paths)
         .map_err(|error| Failure::from(anyhow::Error::new(error)))?;
     let decryptor = decryptor(&args.keys, &[])?;
@@ -362,7 +370,7 @@ pub fn render_command(context: &Context, args: RenderArgs) -> Result<ExitCode, F
         &decryptor,
         false,
     );
-    print_render(context, &pipeline, args.output, args.redact)
+    print_render(context, &pipeline, output, args.redact)
 }
 
 /// Whether a file's text suggests a secret document, even one too malformed to load:

@@ -30,10 +30,17 @@ pub fn print_value(format: OutputFormat, value: &serde_json::Value) -> io::Resul
 /// Writes to stdout; a closed pipe (`aero ... | head`) is not an error.
 pub fn write_stdout(text: &str) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    ignore_broken_pipe(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush()),
+    )
+}
+
+/// A write to stdout that failed because the reader went away (`aero ... | head`) is
+/// not an error: the output simply ends.
+pub fn ignore_broken_pipe(result: io::Result<()>) -> io::Result<()> {
+    match result {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }

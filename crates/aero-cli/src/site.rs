@@ -14,7 +14,7 @@ use anyhow::{Context as _, anyhow};
 use clap::{Args, Subcommand};
 
 use crate::context::Context;
-use crate::docs::{Compat, KeyArgs, Pipeline, decryptor, mode_of, print_render};
+use crate::docs::{Compat, KeyArgs, Pipeline, decryptor, document_format, mode_of, print_render};
 use crate::exit::{Failure, INVALID};
 use crate::format::{OutputFormat, Table, print_value, write_stdout};
 
@@ -245,11 +245,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
             if compat_report {
                 return print_compat_report(context, collected.sources, &decryptor, output);
             }
-            if output == OutputFormat::Table {
-                return Err(Failure::usage(anyhow!(
-                    "render prints documents: use -o yaml or -o json"
-                )));
-            }
+            let output = document_format(output)?;
             let pipeline = Pipeline::run(
                 context,
                 collected.sources,

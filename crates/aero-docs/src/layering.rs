@@ -318,15 +318,17 @@ fn apply_action(
                 return Err(missing("child", action.location));
             };
             let from_child = copy_from_child(arena, from_child, mode);
-            let both_maps = arena
-                .get(overall, &action.path)
-                .is_some_and(|from_parent| matches!(arena.value(from_parent), Value::Map(_)))
-                && matches!(arena.value(from_child), Value::Map(_));
             let mut overall = overall;
-            match both_maps
-                .then(|| arena.get_writable(&mut overall, &action.path))
-                .flatten()
-            {
+            // Both sides mappings: merge into the parent's (writable) mapping; otherwise
+            // the child's value replaces whatever the parent had there.
+            let from_parent = if matches!(arena.value(from_child), Value::Map(_)) {
+                arena
+                    .get_writable(&mut overall, &action.path)
+                    .filter(|from_parent| matches!(arena.value(*from_parent), Value::Map(_)))
+            } else {
+                None
+            };
+            match from_parent {
                 Some(from_parent) => {
                     deep_merge(arena, from_parent, from_child);
                     Ok(overall)

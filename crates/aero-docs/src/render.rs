@@ -31,6 +31,16 @@ pub enum Mode {
     Deckhand,
 }
 
+impl Mode {
+    /// How YAML is read in this mode: YAML 1.2, or PyYAML's 1.1 as Deckhand read it.
+    pub fn yaml_dialect(self) -> aero_yaml::Dialect {
+        match self {
+            Mode::Aerostat => aero_yaml::Dialect::Yaml12,
+            Mode::Deckhand => aero_yaml::Dialect::PyYaml11,
+        }
+    }
+}
+
 /// How to render.
 pub struct RenderConfig<'a> {
     /// Semantics.
@@ -127,10 +137,7 @@ impl Rendered {
 
 /// Renders every document of `sources`.
 pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
-    let dialect = match config.mode {
-        Mode::Aerostat => aero_yaml::Dialect::Yaml12,
-        Mode::Deckhand => aero_yaml::Dialect::PyYaml11,
-    };
+    let dialect = config.mode.yaml_dialect();
     // A rendered site holds about one node per eight bytes of YAML (layering copies each
     // parent's data into every child); reserving that up front avoids regrowing the arena.
     // Reserved but untouched memory costs address space, not resident memory.

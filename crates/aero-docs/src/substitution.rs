@@ -589,17 +589,16 @@ impl Replacer<'_> {
                         _ => {}
                     }
                 }
-                None => {
-                    let segment = match key {
-                        Some(key) => Segment::Key(key.to_string()),
-                        None => Segment::Index(index),
+                None if arena.value(child).is_container() => {
+                    let writable = match key {
+                        Some(key) => arena.writable_entry(container, &key),
+                        None => arena.writable_child(container, &Segment::Index(index)),
                     };
-                    if arena.value(child).is_container()
-                        && let Some(child) = arena.writable_child(container, &segment)
-                    {
+                    if let Some(child) = writable {
                         self.recursively(arena, child, pattern, depth + 1, max_depth)?;
                     }
                 }
+                None => {}
             }
         }
         Ok(())
