@@ -25,7 +25,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use crate::format::{OutputFormat, Table, print_value, write_stdout};
+use crate::format::{OutputFormat, Table, write_stdout};
 
 /// Talk to one BMC over Redfish.
 #[derive(Debug, Args)]
@@ -463,9 +463,13 @@ fn emit<T: Serialize>(
 ) -> anyhow::Result<()> {
     match format {
         OutputFormat::Table => write_stdout(&table(dto))?,
-        OutputFormat::Json | OutputFormat::Yaml => {
+        OutputFormat::Json => {
+            let text = serde_json::to_string_pretty(dto).context("cannot serialize the output")?;
+            write_stdout(&format!("{text}\n"))?;
+        }
+        OutputFormat::Yaml => {
             let value = serde_json::to_value(dto).context("cannot serialize the output")?;
-            print_value(format, &value)?;
+            write_stdout(&aero_yaml::to_yaml_string(&value))?;
         }
     }
     Ok(())

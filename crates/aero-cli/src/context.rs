@@ -1,16 +1,24 @@
-//! What every command shares: the state directory, the redactor and logging.
+//! What every command of one run shares: the state directory, the redactor, the keys
+//! policy's one warning, and where the manifests repositories are.
 
-use std::path::PathBuf;
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
 
+use aero_docs::collect::RepoSpec;
 use aero_redact::{RedactionKey, SharedRedactor};
+use aero_site::{KeyPolicy, Keys};
 
-use crate::exit::Failure;
+use crate::exit::{Failure, OrFail};
 
 /// Shared by every command of one run.
 pub struct Context {
     /// The redactor every output but `render` goes through; secrets found while
     /// rendering are registered in it.
     pub redactor: SharedRedactor,
+    /// Where Aerostat keeps its state (redaction key, store, lab).
+    #[allow(dead_code)] // read by the deploy verbs, which land next
+    pub state_dir: PathBuf,
+    demo_warned: Cell<bool>,
 }
 
 impl Context {
@@ -25,14 +33,38 @@ impl Context {
         })?;
         let redactor = SharedRedactor::with_key(key);
         crate::logging::init(verbose, redactor.clone());
-        Ok(Self { redactor })
+        Ok(Self {
+            redactor,
+            state_dir,
+            demo_warned: Cell::new(false),
+        })
     }
 
-    /// Registers every secret string of a render so no later output shows it.
-    pub fn register_secrets<'a>(&self, secrets: impl IntoIterator<Item = &'a String>) {
-        for secret in secrets {
-            self.redactor.add_secret(secret);
+    /// The manifests repositories: `--repo` specs, else the one found by walking up from
+    /// the working folder.
+    pub fn repos(&self, specs: &[String]) -> Result<Vec<RepoSpec>, Failure> {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        aero_site::repos::resolve_repos(specs, &cwd).or_fail()
+    }
+
+    /// The keys for these repositories under the one identity policy; the demo-key
+    /// warning is printed once per run, whichever verb asks.
+    pub fn keys(
+        &self,
+        identity_files: &[PathBuf],
+        repo_roots: &[PathBuf],
+    ) -> Result<Keys, Failure> {
+        let keys = KeyPolicy {
+            identity_files: identity_files.to_vec(),
         }
+        .resolve(repo_roots)
+        .or_fail()?;
+        if let Some(warning) = keys.demo_warning()
+            && !self.demo_warned.replace(true)
+        {
+            eprintln!("aero: warning: {warning}");
+        }
+        Ok(keys)
     }
 }
 
@@ -41,7 +73,7 @@ fn default_state_dir() -> PathBuf {
         return PathBuf::from(state).join("aerostat");
     }
     match std::env::var_os("HOME").filter(|value| !value.is_empty()) {
-        Some(home) => PathBuf::from(home).join(".local/state/aerostat"),
+        Some(home) => Path::new(&home).join(".local/state/aerostat"),
         None => PathBuf::from(".aero-state"),
     }
 }

@@ -8,14 +8,15 @@ use std::fmt;
 use aero_docs::diagnostic::{Diagnostic, Severity};
 use aero_docs::source::{SourceId, SourceSet};
 use aero_redact::SharedRedactor;
+use aero_site::RenderedSite;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 
 /// What the viewer needs to know about the sources.
 pub struct SourceView<'a> {
     /// The files.
-    pub sources: &'a SourceSet,
+    sources: &'a SourceSet,
     /// Files that hold a secret document: never quoted.
-    pub secret_files: Vec<SourceId>,
+    secret_files: Vec<SourceId>,
 }
 
 /// A diagnostic dressed for miette.
@@ -94,7 +95,15 @@ fn token_length(text: &str, offset: usize) -> usize {
         .max(1)
 }
 
-impl SourceView<'_> {
+impl<'a> SourceView<'a> {
+    /// The view of a rendered site's sources.
+    pub fn of(site: &'a RenderedSite) -> Self {
+        Self {
+            sources: site.sources(),
+            secret_files: site.secret_files(),
+        }
+    }
+
     /// `file:line:column` of a location.
     pub fn place(&self, location: &aero_docs::diagnostic::Location) -> String {
         format!(

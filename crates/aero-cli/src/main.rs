@@ -4,20 +4,17 @@
 //! document engine, secrets, the Redfish client), and owns every output format.
 //! Errors are printed once, here, and mapped to exit codes:
 //!
-//! | code | meaning |
-//! |------|---------|
-//! | 0 | success |
-//! | 1 | the documents are invalid (render, validation or lint errors), or `--exit-code` found differences |
-//! | 2 | usage error (bad flags or arguments, unknown site or document) |
-//! | 3 | the operation failed for another reason (I/O, git, a BMC) |
+//! every library error says what kind of failure it is (`aero_error::ErrorClass`),
+//! and [`exit::code_of`] maps the class to the code (see the table in [`exit`]).
 
 mod bmc;
 mod context;
 mod diagnostics_view;
-mod docs;
+mod documents;
 mod exit;
 mod format;
 mod logging;
+mod render;
 mod secrets;
 mod site;
 
@@ -55,7 +52,11 @@ enum Command {
     /// replaced ones excluded) sorted by schema and name. This is the contract other
     /// tools script against; like `pegleg site render` it prints secret values
     /// (use --redact to hide them).
-    Render(docs::RenderArgs),
+    ///
+    /// The documents must include one `deckhand/LayeringPolicy/v1` (its `layerOrder`
+    /// names the layers, e.g. global, type, site); without one nothing renders and the
+    /// command fails with "no layering policy found", as Deckhand does.
+    Render(render::RenderArgs),
     /// Work with the sites of a manifests repository (list, lint, render, validate, explain, diff).
     Site(site::SiteArgs),
     /// Talk to one BMC over Redfish (inventory, power, boot, virtual media).
@@ -81,10 +82,10 @@ fn main() -> ExitCode {
         Err(failure) => return failure.report(None),
     };
     let result = match cli.command {
-        Command::Render(args) => docs::render_command(&context, args),
+        Command::Render(args) => render::run(&context, args),
         Command::Site(args) => site::run(&context, args),
         Command::Bmc(args) => run_async(bmc::run(args)),
-        Command::Secrets(args) => secrets::run(args).map_err(Failure::from),
+        Command::Secrets(args) => secrets::run(&context, args),
     };
     match result {
         Ok(code) => code,
@@ -104,10 +105,11 @@ fn run_async(
             )
         })?;
     runtime.block_on(future).map_err(|error| {
-        if bmc::is_usage_error(&error) {
-            Failure::usage(error)
-        } else {
-            Failure::from(error)
+        let usage = bmc::is_usage_error(&error);
+        let mut failure = Failure::operational(error);
+        if usage {
+            failure.code = exit::USAGE;
         }
+        failure
     })
 }

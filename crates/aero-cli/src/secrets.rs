@@ -22,22 +22,19 @@ use aero_secrets::pegleg::{self, ImportOptions, PeglegCredentials};
 use aero_secrets::pki::{self, KeyAlgorithm, PkiOptions};
 use aero_secrets::plan::ChangePlan;
 use aero_secrets::site::LoadedSite;
-use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
+use crate::context::Context;
+use crate::exit::{Failure, OrFail, output_failure};
 use crate::format::{Table, write_stdout};
 
 /// Arguments of `aero secrets`.
 #[derive(Debug, Args)]
 pub struct SecretsArgs {
-    /// A manifests repository as NAME=PATH or PATH (repeatable; sites are looked up in all).
-    #[arg(
-        long = "repo",
-        value_name = "NAME=PATH",
-        default_value = "site-manifests",
-        global = true
-    )]
+    /// A manifests repository as NAME=PATH or PATH (repeatable; sites are looked up in
+    /// all). Default: the `site-manifests` folder found in the working folder or above.
+    #[arg(long = "repo", value_name = "NAME=PATH", global = true)]
     repos: Vec<String>,
     /// age identity file to decrypt with (repeatable). Default: $AERO_AGE_IDENTITY (key
     /// text), then $AERO_AGE_IDENTITY_FILE.
@@ -174,25 +171,23 @@ enum ExpiryFormat {
 }
 
 /// Runs `aero secrets`.
-pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
-    let repos = args
-        .repos
-        .iter()
-        .map(|spec| RepoSpec::parse(spec))
-        .collect::<Result<Vec<_>, _>>()?;
+pub fn run(context: &Context, args: SecretsArgs) -> Result<ExitCode, Failure> {
+    // Only the verbs that read a site need the repositories (keygen does not).
+    let repos = || context.repos(&args.repos);
     let keys = KeyArgs {
+        context,
         identities: args.identities,
         recipients_file: args.recipients_file,
     };
     match args.command {
         SecretsCommand::Generate { what } => match what {
             GenerateCommand::Passphrases { write, regenerate } => {
-                let site = load(&repos, &write.site)?;
+                let site = load(&repos()?, &write.site)?;
                 let options = PassphraseOptions {
                     regenerate,
                     recipients: keys.recipients(&site)?,
                 };
-                let plan = passphrase::plan_passphrases(&site, &options).map_err(unwrap_error)?;
+                let plan = passphrase::plan_passphrases(&site, &options).or_fail()?;
                 finish(plan, write.dry_run)
             }
             GenerateCommand::Pki {
@@ -202,7 +197,7 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
                 ca_days,
                 key_algorithm,
             } => {
-                let site = load(&repos, &write.site)?;
+                let site = load(&repos()?, &write.site)?;
                 let options = PkiOptions {
                     regenerate,
                     days,
@@ -215,7 +210,7 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
                     identities: keys.identities(&site)?,
                     ..PkiOptions::default()
                 };
-                let plan = pki::plan_pki(&site, &options).map_err(unwrap_error)?;
+                let plan = pki::plan_pki(&site, &options).or_fail()?;
                 finish(plan, write.dry_run)
             }
         },
@@ -224,15 +219,14 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
             within,
             output,
         } => {
-            let site = load(&repos, &site)?;
+            let site = load(&repos()?, &site)?;
             let identities = keys.identities(&site)?;
             let options = ExpiryOptions {
                 within: within.0,
                 ..ExpiryOptions::default()
             };
-            let report =
-                expiry::check_expiry(&site, options, identities.as_ref()).map_err(unwrap_error)?;
-            print_expiry(&report, output)?;
+            let report = expiry::check_expiry(&site, options, identities.as_ref()).or_fail()?;
+            print_expiry(&report, output).map_err(output_failure)?;
             Ok(if report.expiring().next().is_some() {
                 ExitCode::from(1)
             } else {
@@ -241,22 +235,22 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
         }
         SecretsCommand::Encrypt(crypt) => {
             let write = &crypt.write;
-            let site = load(&repos, &write.site)?;
+            let site = load(&repos()?, &write.site)?;
             let recipients = keys.recipients(&site)?.ok_or_else(|| {
-                unwrap_error(SecretsError::NoRecipients {
+                Failure::of(SecretsError::NoRecipients {
                     site: site.name.clone(),
                 })
             })?;
-            let plan = aero_secrets::crypt::plan_encrypt(&site, &recipients, crypt.scope())
-                .map_err(unwrap_error)?;
+            let plan =
+                aero_secrets::crypt::plan_encrypt(&site, &recipients, crypt.scope()).or_fail()?;
             finish(plan, write.dry_run)
         }
         SecretsCommand::Decrypt(crypt) => {
             let write = &crypt.write;
-            let site = load(&repos, &write.site)?;
+            let site = load(&repos()?, &write.site)?;
             let identities = keys.required_identities(&site, "decrypt")?;
-            let plan = aero_secrets::crypt::plan_decrypt(&site, &identities, crypt.scope())
-                .map_err(unwrap_error)?;
+            let plan =
+                aero_secrets::crypt::plan_decrypt(&site, &identities, crypt.scope()).or_fail()?;
             let wrote = !plan.is_empty() && !write.dry_run;
             let code = finish(plan, write.dry_run)?;
             if wrote {
@@ -268,22 +262,22 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
         }
         SecretsCommand::Rekey(crypt) => {
             let write = &crypt.write;
-            let site = load(&repos, &write.site)?;
+            let site = load(&repos()?, &write.site)?;
             let identities = keys.required_identities(&site, "rekey")?;
             let recipients = keys.recipients(&site)?.ok_or_else(|| {
-                unwrap_error(SecretsError::NoRecipients {
+                Failure::of(SecretsError::NoRecipients {
                     site: site.name.clone(),
                 })
             })?;
             let plan =
                 aero_secrets::crypt::plan_rekey(&site, &identities, &recipients, crypt.scope())
-                    .map_err(unwrap_error)?;
+                    .or_fail()?;
             finish(plan, write.dry_run)
         }
         SecretsCommand::ImportPegleg { write, paths } => {
-            let site = load(&repos, &write.site)?;
+            let site = load(&repos()?, &write.site)?;
             let options = ImportOptions {
-                credentials: PeglegCredentials::from_env().map_err(unwrap_error)?,
+                credentials: PeglegCredentials::from_env().or_fail()?,
                 recipients: keys.recipients(&site)?,
                 paths,
             };
@@ -294,7 +288,7 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
                     pegleg::SALT_ENV
                 ));
             }
-            let plan = pegleg::plan_import(&site, &options).map_err(unwrap_error)?;
+            let plan = pegleg::plan_import(&site, &options).or_fail()?;
             finish(plan, write.dry_run)
         }
         SecretsCommand::Keygen { output, comment } => {
@@ -303,8 +297,8 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
                 header.push(comment);
             }
             let identity = keys::generate_identity(&header);
-            keys::write_identity_file(&output, &identity)?;
-            write_stdout(&format!("{}\n", identity.public_key))?;
+            keys::write_identity_file(&output, &identity).or_fail()?;
+            write_stdout(&format!("{}\n", identity.public_key)).map_err(output_failure)?;
             eprintln!(
                 "aero: wrote {}; list the public key above under data.secrets.age_recipients of the site definition",
                 output.display()
@@ -315,58 +309,41 @@ pub fn run(args: SecretsArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Key sources given on the command line.
-struct KeyArgs {
+struct KeyArgs<'a> {
+    context: &'a Context,
     identities: Vec<PathBuf>,
     recipients_file: Option<PathBuf>,
 }
 
-impl KeyArgs {
+impl KeyArgs<'_> {
     /// `--recipients-file`, else the site definition's recipients.
-    fn recipients(&self, site: &LoadedSite) -> anyhow::Result<Option<Recipients>> {
+    fn recipients(&self, site: &LoadedSite) -> Result<Option<Recipients>, Failure> {
         let explicit = match &self.recipients_file {
-            Some(path) => Some(Recipients::from_file(path)?),
+            Some(path) => Some(Recipients::from_file(path).or_fail()?),
             None => None,
         };
-        site.recipients(explicit.as_ref()).map_err(unwrap_error)
+        site.recipients(explicit.as_ref()).or_fail()
     }
 
-    /// Explicit identities, else the repository's demo identity (with a warning).
-    fn identities(&self, site: &LoadedSite) -> anyhow::Result<Option<Identities>> {
-        if let Some(identities) = Identities::from_files_or_env(&self.identities)? {
-            return Ok(Some(identities));
-        }
-        let demo = site.demo_identity().map_err(unwrap_error)?;
-        if let Some(identities) = &demo
-            && let keys::IdentitySource::Demo(path) = identities.source()
-        {
-            warn(&format!(
-                "using the INSECURE demo identity {} (lab only; give --identity for real sites)",
-                path.display()
-            ));
-        }
-        Ok(demo)
+    /// The identities of the one key policy (the site's repository may hold a demo key).
+    fn identities(&self, site: &LoadedSite) -> Result<Option<Identities>, Failure> {
+        let keys = self
+            .context
+            .keys(&self.identities, std::slice::from_ref(&site.site_repo.path))?;
+        Ok(keys.identities().cloned())
     }
 
-    fn required_identities(&self, site: &LoadedSite, what: &str) -> anyhow::Result<Identities> {
+    fn required_identities(&self, site: &LoadedSite, what: &str) -> Result<Identities, Failure> {
         self.identities(site)?.ok_or_else(|| {
-            unwrap_error(SecretsError::NoIdentity {
+            Failure::of(SecretsError::NoIdentity {
                 what: format!("`aero secrets {what}`"),
             })
         })
     }
 }
 
-fn load(repos: &[RepoSpec], site: &str) -> anyhow::Result<LoadedSite> {
-    LoadedSite::load(repos, site).map_err(unwrap_error)
-}
-
-/// Keeps collection errors recognisable (as usage errors) by `main`.
-fn unwrap_error(error: SecretsError) -> anyhow::Error {
-    match error {
-        SecretsError::Collect(error) => anyhow::Error::new(error),
-        SecretsError::Keys(error) => anyhow::Error::new(error),
-        other => anyhow::Error::new(other),
-    }
+fn load(repos: &[RepoSpec], site: &str) -> Result<LoadedSite, Failure> {
+    LoadedSite::load(repos, site).or_fail()
 }
 
 fn warn(message: &str) {
@@ -374,7 +351,7 @@ fn warn(message: &str) {
 }
 
 /// Prints the plan, writes it unless `dry_run`, and reports what was done.
-fn finish(plan: ChangePlan, dry_run: bool) -> anyhow::Result<ExitCode> {
+fn finish(plan: ChangePlan, dry_run: bool) -> Result<ExitCode, Failure> {
     for warning in &plan.warnings {
         warn(warning);
     }
@@ -387,7 +364,7 @@ fn finish(plan: ChangePlan, dry_run: bool) -> anyhow::Result<ExitCode> {
                 item.action.to_string(),
             ]);
         }
-        write_stdout(&table.render())?;
+        write_stdout(&table.render()).map_err(output_failure)?;
     }
     let files = plan.writes.len();
     let summary = if files == 0 {
@@ -396,15 +373,14 @@ fn finish(plan: ChangePlan, dry_run: bool) -> anyhow::Result<ExitCode> {
         format!("dry run: would write {files} file(s)")
     } else {
         plan.apply()
-            .map_err(unwrap_error)
-            .context("no file was changed")?;
+            .map_err(|error| Failure::of(error).context("no file was changed"))?;
         format!("wrote {files} file(s)")
     };
-    write_stdout(&format!("{summary}\n"))?;
+    write_stdout(&format!("{summary}\n")).map_err(output_failure)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_expiry(report: &ExpiryReport, format: ExpiryFormat) -> anyhow::Result<()> {
+fn print_expiry(report: &ExpiryReport, format: ExpiryFormat) -> std::io::Result<()> {
     for unreadable in &report.unreadable {
         warn(&format!(
             "{} ({}): {}",
@@ -497,7 +473,7 @@ mod tests {
             })
         ));
         let defaults = Harness::try_parse_from(["aero", "check-expiry", "lab"]).unwrap();
-        assert_eq!(defaults.args.repos, ["site-manifests"]);
+        assert!(defaults.args.repos.is_empty(), "found by walking up");
         assert!(matches!(
             defaults.args.command,
             SecretsCommand::CheckExpiry { within, output: ExpiryFormat::Table, .. }
@@ -527,85 +503,5 @@ mod tests {
                 }
             }
         ));
-    }
-
-    /// A scratch repository with site `lab`, one clear passphrase and a demo identity
-    /// whose public key the site definition lists.
-    fn scratch_repo(name: &str) -> PathBuf {
-        let root =
-            std::env::temp_dir().join(format!("aero-secrets-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        let demo = keys::generate_identity(&[keys::DEMO_MARKER]);
-        let write = |relative: &str, text: &str| {
-            let path = root.join(relative);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        };
-        write(keys::DEMO_IDENTITY_PATH, &demo.file_text);
-        write(
-            "site/lab/site-definition.yaml",
-            &format!(
-                "---\nschema: pegleg/SiteDefinition/v1\nmetadata: {{schema: metadata/Document/v1, name: lab, layeringDefinition: {{abstract: false, layer: site}}, storagePolicy: cleartext}}\ndata:\n  site_type: lab\n  secrets:\n    age_recipients: [{}]\n",
-                demo.public_key
-            ),
-        );
-        write(
-            "site/lab/secrets/passphrases/db.yaml",
-            "---\nschema: deckhand/Passphrase/v1\nmetadata: {schema: metadata/Document/v1, name: db, layeringDefinition: {abstract: false, layer: site}, storagePolicy: encrypted}\ndata: cli-Secret-Value-123\n",
-        );
-        root
-    }
-
-    fn run_args(root: &std::path::Path, args: &[&str]) -> anyhow::Result<ExitCode> {
-        let repo = format!("m={}", root.display());
-        let mut all = vec!["aero"];
-        all.extend_from_slice(args);
-        all.extend_from_slice(&["--repo", &repo]);
-        run(Harness::try_parse_from(all)?.args)
-    }
-
-    #[test]
-    fn encrypt_then_decrypt_with_the_demo_identity() {
-        let root = scratch_repo("roundtrip");
-        let file = root.join("site/lab/secrets/passphrases/db.yaml");
-        assert_eq!(
-            run_args(&root, &["encrypt", "lab", "--dry-run"]).unwrap(),
-            ExitCode::SUCCESS
-        );
-        assert!(
-            std::fs::read_to_string(&file)
-                .unwrap()
-                .contains("cli-Secret-Value-123")
-        );
-        assert_eq!(
-            run_args(&root, &["encrypt", "lab"]).unwrap(),
-            ExitCode::SUCCESS
-        );
-        let encrypted = std::fs::read_to_string(&file).unwrap();
-        assert!(
-            !encrypted.contains("cli-Secret-Value-123")
-                && encrypted.contains("BEGIN AGE ENCRYPTED FILE")
-        );
-        assert_eq!(
-            run_args(&root, &["decrypt", "lab"]).unwrap(),
-            ExitCode::SUCCESS
-        );
-        assert!(
-            std::fs::read_to_string(&file)
-                .unwrap()
-                .contains("cli-Secret-Value-123")
-        );
-        assert_eq!(
-            run_args(&root, &["check-expiry", "lab", "-o", "json"]).unwrap(),
-            ExitCode::SUCCESS
-        );
-        let error = run_args(&root, &["encrypt", "nosuch"]).unwrap_err();
-        assert!(
-            error
-                .downcast_ref::<aero_docs::collect::CollectError>()
-                .is_some(),
-            "{error:#}"
-        );
-        let _ = std::fs::remove_dir_all(&root);
     }
 }

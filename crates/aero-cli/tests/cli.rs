@@ -299,18 +299,17 @@ fn explain_names_the_document_and_line_behind_each_value() {
 
 #[test]
 fn compat_report_of_the_example_site_is_empty() {
-    let (output, _state) = aero(&[
-        "site",
-        "render",
-        "edge-fra1",
-        "--compat-report",
-        "-o",
-        "json",
-    ]);
+    let (output, _state) = aero(&["site", "compat", "edge-fra1", "-o", "json"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap(),
         serde_json::json!([])
+    );
+    let (table, _state) = aero(&["site", "compat", "edge-fra1"]);
+    assert!(table.status.success(), "{}", text(&table.stderr));
+    assert_eq!(
+        text(&table.stdout),
+        "no differences: the site renders to the same data in Aerostat's and Deckhand's modes\n"
     );
 }
 
@@ -332,16 +331,7 @@ fn compat_report_lists_quirk_differences_with_provenance() {
     let output = aero_in(
         dir.path(),
         state.path(),
-        &[
-            "site",
-            "--repo",
-            "m",
-            "render",
-            "s1",
-            "--compat-report",
-            "-o",
-            "json",
-        ],
+        &["site", "--repo", "m", "compat", "s1", "-o", "json"],
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -597,4 +587,170 @@ fn bmc_reaches_a_tls_1_0_only_bmc_with_the_openssl_backend_and_a_pinned_fingerpr
         stderr.contains("choose the openssl TLS backend"),
         "{stderr}"
     );
+}
+
+#[test]
+fn the_manifests_repository_is_found_from_any_folder_below_it() {
+    let state = tempfile::tempdir().unwrap();
+    let deep = workspace().join("site-manifests/site/edge-lon1/baremetal");
+    let output = aero_in(&deep, state.path(), &["site", "list", "-o", "json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let crates = workspace().join("crates/aero-cli/src");
+    let output = aero_in(&crates, state.path(), &["site", "validate", "edge-fra1"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let elsewhere = tempfile::tempdir().unwrap();
+    let output = aero_in(elsewhere.path(), state.path(), &["site", "list"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("no manifests repository found") && stderr.contains("--repo"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_demo_key_warning_is_printed_once_in_one_wording_for_every_verb() {
+    let verbs: [&[&str]; 4] = [
+        &["site", "validate", "edge-lon1"],
+        &["site", "compat", "edge-lon1"],
+        &[
+            "site",
+            "explain",
+            "edge-lon1",
+            "armada/Chart/v2/nova",
+            ".values.conf.nova",
+        ],
+        &["secrets", "check-expiry", "edge-lon1"],
+    ];
+    for args in verbs {
+        let (output, _state) = aero(args);
+        let stderr = text(&output.stderr);
+        let warnings: Vec<&str> = stderr
+            .lines()
+            .filter(|line| line.contains("demo key"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{args:?}: {stderr}");
+        assert!(
+            warnings[0].starts_with("aero: warning: using the INSECURE demo key "),
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn document_verbs_offer_only_document_formats_and_validate_counts_problems() {
+    let (output, _state) = aero(&["site", "render", "edge-lon1", "-o", "table"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("possible values: yaml, json"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "m/site/s1/site-definition.yaml",
+        SITE_DEFINITION,
+    );
+    write(dir.path(), "m/global/policy.yaml", POLICY);
+    write(
+        dir.path(),
+        "m/site/s1/bad.yaml",
+        "---\nschema: example/App/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: app\n  storagePolicy: cleartext\n  layeringDefinition: {abstract: false, layer: site}\n  substitutions:\n    - src: {schema: example/Missing/v1, name: nope, path: .x}\n      dest: {path: .y}\ndata: {}\n",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let output = aero_in(
+        dir.path(),
+        state.path(),
+        &["site", "--repo", "m", "validate", "s1"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stdout).starts_with("site s1: invalid: 1 error(s), "),
+        "{}",
+        text(&output.stdout)
+    );
+}
+
+#[test]
+fn a_bad_git_revision_says_why() {
+    let (output, _state) = aero(&[
+        "site",
+        "diff",
+        "edge-lon1",
+        "--from",
+        "no-such-revision-anywhere",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("`no-such-revision-anywhere` is neither a folder nor a git revision")
+            && stderr
+                .trim_end()
+                .ends_with("git knows no commit of that name"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn secrets_encrypt_then_decrypt_with_the_demo_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("m");
+    let keygen_state = tempfile::tempdir().unwrap();
+    let identity = root.join("demo-keys/age-identity.txt");
+    std::fs::create_dir_all(identity.parent().unwrap()).unwrap();
+    let made = aero_in(
+        dir.path(),
+        keygen_state.path(),
+        &[
+            "secrets",
+            "keygen",
+            "-o",
+            identity.to_str().unwrap(),
+            "--comment",
+            "INSECURE DEMO KEY",
+        ],
+    );
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let public_key = text(&made.stdout).trim().to_string();
+    write(
+        &root,
+        "site/lab/site-definition.yaml",
+        &format!(
+            "---\nschema: pegleg/SiteDefinition/v1\nmetadata: {{schema: metadata/Document/v1, name: lab, layeringDefinition: {{abstract: false, layer: site}}, storagePolicy: cleartext}}\ndata:\n  site_type: lab\n  secrets:\n    age_recipients: [{public_key}]\n"
+        ),
+    );
+    let file = write(
+        &root,
+        "site/lab/secrets/passphrases/db.yaml",
+        "---\nschema: deckhand/Passphrase/v1\nmetadata: {schema: metadata/Document/v1, name: db, layeringDefinition: {abstract: false, layer: site}, storagePolicy: encrypted}\ndata: cli-Secret-Value-123\n",
+    );
+    let run = |args: &[&str]| {
+        let state = tempfile::tempdir().unwrap();
+        let mut all = vec!["secrets", "--repo", "m"];
+        all.extend_from_slice(args);
+        aero_in(dir.path(), state.path(), &all)
+    };
+    let dry = run(&["encrypt", "lab", "--dry-run"]);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(text(&dry.stdout).contains("dry run: would write 1 file(s)"));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("cli-Secret-Value-123")
+    );
+    assert!(run(&["encrypt", "lab"]).status.success());
+    let encrypted = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !encrypted.contains("cli-Secret-Value-123")
+            && encrypted.contains("BEGIN AGE ENCRYPTED FILE")
+    );
+    let decrypted = run(&["decrypt", "lab"]);
+    assert!(decrypted.status.success(), "{}", text(&decrypted.stderr));
+    assert!(text(&decrypted.stderr).contains("INSECURE demo key"));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("cli-Secret-Value-123")
+    );
+    assert!(run(&["check-expiry", "lab", "-o", "json"]).status.success());
+    let missing = run(&["encrypt", "nosuch"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", text(&missing.stderr));
 }

@@ -238,10 +238,7 @@ fn no_output_but_render_shows_a_secret() {
             "validate",
             lab.run(&["site", "validate", "edge-lon1", "-o", "json"]),
         ),
-        (
-            "compat report",
-            lab.run(&["site", "render", "edge-lon1", "--compat-report"]),
-        ),
+        ("compat report", lab.run(&["site", "compat", "edge-lon1"])),
         (
             "render redacted",
             lab.run(&["site", "render", "edge-lon1", "--redact"]),
@@ -264,6 +261,21 @@ fn no_output_but_render_shows_a_secret() {
             ]),
         ),
     ];
+    for (name, output) in &runs {
+        // Every run must have done its job, or the test would pass on empty output.
+        let expected = match *name {
+            "failing render" | "lint" | "lint json" | "failing lint" | "validate" => None,
+            _ => Some(0),
+        };
+        if let Some(expected) = expected {
+            assert_eq!(
+                output.status.code(),
+                Some(expected),
+                "{name}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
     assert!(
         runs.iter()
             .any(|(name, output)| *name == "failing render" && output.status.code() == Some(1))

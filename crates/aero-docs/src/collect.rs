@@ -128,6 +128,22 @@ pub enum CollectError {
     PathNotFound(PathBuf),
 }
 
+impl aero_error::Classify for CollectError {
+    fn class(&self) -> aero_error::ErrorClass {
+        use aero_error::ErrorClass;
+        match self {
+            CollectError::BadRepoSpec(_) => ErrorClass::Usage,
+            CollectError::RepoNotFound { .. }
+            | CollectError::SiteNotFound { .. }
+            | CollectError::PathNotFound(_) => ErrorClass::NotFound,
+            CollectError::SiteDefinedTwice { .. } | CollectError::InvalidSiteDefinition { .. } => {
+                ErrorClass::InvalidInput
+            }
+            CollectError::Read { source, .. } => source.class(),
+        }
+    }
+}
+
 fn suggest(site: &str, known: &[String]) -> String {
     if known.is_empty() {
         return " (no site-definition.yaml found under site/*/ in any repository)".to_string();

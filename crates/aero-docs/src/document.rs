@@ -169,19 +169,9 @@ impl Document {
 
     /// Whether its data is secret: secret kinds and anything stored encrypted.
     pub fn is_secret(&self) -> bool {
-        self.storage_policy == StoragePolicy::Encrypted || is_secret_schema(&self.schema)
+        self.storage_policy == StoragePolicy::Encrypted
+            || crate::secret_kinds::is_secret_schema(&self.schema)
     }
-}
-
-/// Schemas whose data is secret by nature.
-pub fn is_secret_schema(schema: &str) -> bool {
-    matches!(
-        schema_prefix(schema),
-        "deckhand/Passphrase"
-            | "deckhand/PrivateKey"
-            | "deckhand/CertificateKey"
-            | "deckhand/CertificateAuthorityKey"
-    )
 }
 
 /// `ns/Kind` of `ns/Kind/vN`.
@@ -553,7 +543,7 @@ impl EnvelopeReader {
             return None;
         }
         let (schema, name, kind) = (schema?, name?, kind?);
-        let is_secret_kind = is_secret_schema(&schema);
+        let is_secret_kind = crate::secret_kinds::is_secret_schema(&schema);
         let parts = document_parts.unwrap_or_default();
         let secret = parts.storage_policy == StoragePolicy::Encrypted || is_secret_kind;
         let origin = arena.add_origin(Origin {

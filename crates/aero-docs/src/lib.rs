@@ -33,6 +33,7 @@ pub mod path;
 pub mod pattern;
 pub mod render;
 pub mod revision;
+pub mod secret_kinds;
 pub mod source;
 pub mod substitution;
 pub mod validate;

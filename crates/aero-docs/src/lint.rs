@@ -23,8 +23,9 @@
 //! `--exclude CODE` drops a code; `--warn CODE` turns its errors into warnings.
 
 use crate::diagnostic::{Diagnostic, ErrorKind, Location, Severity};
-use crate::document::{StoragePolicy, is_secret_schema};
+use crate::document::StoragePolicy;
 use crate::render::Rendered;
+use crate::secret_kinds::is_secret_schema;
 use crate::source::SourceSet;
 
 /// Which codes to drop or demote.

@@ -177,3 +177,33 @@ pub enum SecretsError {
     #[error("cannot read random bytes from the operating system: {0}")]
     Random(String),
 }
+
+impl aero_error::Classify for SecretsError {
+    fn class(&self) -> aero_error::ErrorClass {
+        use aero_error::ErrorClass;
+        match self {
+            SecretsError::Collect(error) => error.class(),
+            SecretsError::Keys(error) => error.class(),
+            SecretsError::NoRecipients { .. }
+            | SecretsError::NoIdentity { .. }
+            | SecretsError::PeglegKey(_) => ErrorClass::Usage,
+            SecretsError::NoCatalog { .. } => ErrorClass::NotFound,
+            SecretsError::Parse { .. }
+            | SecretsError::BadRecipientList { .. }
+            | SecretsError::Catalog { .. }
+            | SecretsError::IncompletePair { .. }
+            | SecretsError::Certificate { .. }
+            | SecretsError::Import { .. }
+            | SecretsError::RegenerateConflict { .. } => ErrorClass::InvalidInput,
+            SecretsError::Encrypt { .. }
+            | SecretsError::Generate { .. }
+            | SecretsError::Write { .. }
+            | SecretsError::Random(_) => ErrorClass::Permanent,
+            SecretsError::Decrypt { source, .. } => match source {
+                crate::envelope::CryptError::WrongKey { .. } => ErrorClass::Usage,
+                _ => ErrorClass::InvalidInput,
+            },
+            SecretsError::Read { source, .. } => source.class(),
+        }
+    }
+}

@@ -93,6 +93,21 @@ pub enum KeyError {
     },
 }
 
+impl aero_error::Classify for KeyError {
+    fn class(&self) -> aero_error::ErrorClass {
+        use aero_error::ErrorClass;
+        match self {
+            KeyError::Read { source, .. } => source.class(),
+            KeyError::BadIdentity { .. }
+            | KeyError::BadRecipient { .. }
+            | KeyError::NoIdentity { .. }
+            | KeyError::NoRecipient { .. } => ErrorClass::InvalidInput,
+            KeyError::Exists { .. } => ErrorClass::Usage,
+            KeyError::Write { .. } => ErrorClass::Permanent,
+        }
+    }
+}
+
 /// Where a set of identities came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdentitySource {

@@ -1,54 +1,31 @@
-//! The secret document kinds and which of them hold secret data.
+//! The secret document kinds, as schemas to write new documents with.
 //!
-//! All seven kinds are Deckhand's built-ins; their `data` is a string (a passphrase or
-//! a PEM block). Certificates, certificate authorities and public keys are not secret;
-//! passphrases and private keys are. A document of any kind is also secret when its
-//! `metadata.storagePolicy` is `encrypted`: that rule is applied by callers (see
-//! [`is_secret_document`]).
+//! Which kinds hold secret data is decided in one place, the document engine's
+//! [`aero_docs::secret_kinds`]; this module only names the schemas that generation and
+//! import write (version 1 of each kind) and adds the whole-document test used on files
+//! being rewritten.
 
 use serde_json::Value;
 
 use crate::document;
+use aero_docs::secret_kinds;
 
 /// `deckhand/Passphrase/v1`: a password or token.
-pub const PASSPHRASE: &str = "deckhand/Passphrase/v1";
+pub const PASSPHRASE: &str = secret_kinds::PASSPHRASE.schema;
 /// `deckhand/CertificateAuthority/v1`: a CA certificate (PEM).
-pub const CERTIFICATE_AUTHORITY: &str = "deckhand/CertificateAuthority/v1";
+pub const CERTIFICATE_AUTHORITY: &str = secret_kinds::CERTIFICATE_AUTHORITY.schema;
 /// `deckhand/CertificateAuthorityKey/v1`: a CA private key (PEM).
-pub const CERTIFICATE_AUTHORITY_KEY: &str = "deckhand/CertificateAuthorityKey/v1";
+pub const CERTIFICATE_AUTHORITY_KEY: &str = secret_kinds::CERTIFICATE_AUTHORITY_KEY.schema;
 /// `deckhand/Certificate/v1`: a certificate (PEM).
-pub const CERTIFICATE: &str = "deckhand/Certificate/v1";
+pub const CERTIFICATE: &str = secret_kinds::CERTIFICATE.schema;
 /// `deckhand/CertificateKey/v1`: a certificate's private key (PEM).
-pub const CERTIFICATE_KEY: &str = "deckhand/CertificateKey/v1";
+pub const CERTIFICATE_KEY: &str = secret_kinds::CERTIFICATE_KEY.schema;
 /// `deckhand/PrivateKey/v1`: the private half of a key pair (PEM).
-pub const PRIVATE_KEY: &str = "deckhand/PrivateKey/v1";
+pub const PRIVATE_KEY: &str = secret_kinds::PRIVATE_KEY.schema;
 /// `deckhand/PublicKey/v1`: the public half of a key pair (PEM).
-pub const PUBLIC_KEY: &str = "deckhand/PublicKey/v1";
+pub const PUBLIC_KEY: &str = secret_kinds::PUBLIC_KEY.schema;
 
-/// Every secret document kind, secret or not.
-pub const ALL: [&str; 7] = [
-    PASSPHRASE,
-    CERTIFICATE_AUTHORITY,
-    CERTIFICATE_AUTHORITY_KEY,
-    CERTIFICATE,
-    CERTIFICATE_KEY,
-    PRIVATE_KEY,
-    PUBLIC_KEY,
-];
-
-/// Whether documents of `schema` hold secret data whatever their storage policy:
-/// Passphrase, PrivateKey, CertificateKey and CertificateAuthorityKey.
-pub fn is_secret_schema(schema: &str) -> bool {
-    matches!(
-        schema,
-        PASSPHRASE | PRIVATE_KEY | CERTIFICATE_KEY | CERTIFICATE_AUTHORITY_KEY
-    )
-}
-
-/// Whether `schema` is one of the seven kinds of [`ALL`].
-pub fn is_secret_kind(schema: &str) -> bool {
-    ALL.contains(&schema)
-}
+pub use aero_docs::secret_kinds::is_secret_schema;
 
 /// Whether a whole document (`schema`, `metadata`, `data`) holds secret data: a secret
 /// schema, or `metadata.storagePolicy: encrypted`.
@@ -63,25 +40,6 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn secret_schemas_are_the_four_private_kinds() {
-        let secret: Vec<&str> = ALL
-            .iter()
-            .copied()
-            .filter(|schema| is_secret_schema(schema))
-            .collect();
-        assert_eq!(
-            secret,
-            [
-                PASSPHRASE,
-                CERTIFICATE_AUTHORITY_KEY,
-                CERTIFICATE_KEY,
-                PRIVATE_KEY
-            ]
-        );
-        assert!(!is_secret_schema("deckhand/Certificate/v2"));
-    }
-
-    #[test]
     fn storage_policy_makes_any_document_secret() {
         let certificate = json!({"schema": CERTIFICATE, "metadata": {"name": "c"}, "data": "pem"});
         assert!(!is_secret_document(&certificate));
@@ -93,5 +51,8 @@ mod tests {
         assert!(is_secret_document(&encrypted));
         let passphrase = json!({"schema": PASSPHRASE, "metadata": {"name": "p"}, "data": "x"});
         assert!(is_secret_document(&passphrase));
+        let newer =
+            json!({"schema": "deckhand/Passphrase/v2", "metadata": {"name": "p"}, "data": "x"});
+        assert!(is_secret_document(&newer), "any version of a secret kind");
     }
 }

@@ -1,6 +1,7 @@
 //! Secret documents: generation from catalogues, encryption at rest, Pegleg import.
 //!
-//! - [`kinds`]: the seven `deckhand/*` secret kinds and [`kinds::is_secret_schema`].
+//! - [`kinds`]: the schemas of the seven `deckhand/*` secret kinds (which of them hold
+//!   secret data is decided by `aero_docs::secret_kinds`).
 //! - [`envelope`]: the encrypted form of a document's `data` (age, ASCII-armored), and
 //!   [`decryptor::AgeDecryptor`], the document engine's `Decryptor`.
 //! - [`keys`]: age identities and recipients, where they come from, the demo identity.
@@ -45,4 +46,3 @@ mod random;
 pub mod site;
 
 pub use error::SecretsError;
-pub use kinds::is_secret_schema;

@@ -1,0 +1,276 @@
+//! A site's source files at one revision, in memory and content-addressed.
+//!
+//! A snapshot is what an action pins: the files exactly as collected (secrets still
+//! encrypted at rest), so it can be stored, moved to another worker and rendered again
+//! with that worker's key, giving the same documents. Its id is the SHA-256 of its
+//! canonical encoding ([`Snapshot::to_bytes`]), so equal files give equal ids on every
+//! machine.
+
+use std::path::{Path, PathBuf};
+
+use aero_docs::collect::{RepoSpec, collect_paths, collect_site};
+use aero_docs::source::{SourceFile, SourceSet};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::checkout::Checkout;
+use crate::error::SiteError;
+
+/// The encoding's format tag: bumped when the encoding changes.
+const FORMAT: &str = "aerostat-snapshot/v1";
+
+/// Which site a snapshot holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    /// Site name (its folder under `site/`).
+    pub name: String,
+    /// `data.site_type` of its site definition.
+    pub site_type: String,
+}
+
+/// One source file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotFile {
+    /// Repository name (empty for files given directly).
+    pub repo: String,
+    /// Path inside the repository, `/`-separated.
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// One repository read at another revision: `reference` (a git revision or a folder) of
+/// the repository named `repo`, or of the site's own repository when `repo` is `None`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pin {
+    /// Repository name (`--repo NAME=...`); `None` for the one holding the site.
+    pub repo: Option<String>,
+    /// Git revision or folder.
+    pub reference: String,
+}
+
+/// A site's (or a set of loose files') sources at one revision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    site: Option<SiteInfo>,
+    files: Vec<SnapshotFile>,
+    /// Repository roots on disk, for finding keys; not part of the content.
+    roots: Vec<PathBuf>,
+    id: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Encoded {
+    format: String,
+    site: Option<SiteInfo>,
+    files: Vec<SnapshotFile>,
+}
+
+impl Snapshot {
+    /// Collects `site` from `repos` as they are on disk, or with one repository read at
+    /// another revision (`pin`).
+    pub fn collect(repos: &[RepoSpec], site: &str, pin: Option<&Pin>) -> Result<Self, SiteError> {
+        let roots = repos.iter().map(|repo| repo.path.clone()).collect();
+        let Some(pin) = pin else {
+            let collected = collect_site(repos, site)?;
+            return Ok(Self::from_sources(
+                Some(SiteInfo {
+                    name: collected.name,
+                    site_type: collected.site_type,
+                }),
+                &collected.sources,
+                roots,
+            ));
+        };
+        let target = match &pin.repo {
+            Some(name) => name.clone(),
+            None => site_repo(repos, site),
+        };
+        let mut pinned = repos.to_vec();
+        let repo = pinned
+            .iter_mut()
+            .find(|repo| repo.name == target)
+            .ok_or_else(|| SiteError::UnknownRepository {
+                name: target.clone(),
+                known: repos.iter().map(|repo| repo.name.clone()).collect(),
+            })?;
+        let checkout = Checkout::of(repo, &pin.reference)?;
+        repo.path = checkout.path().to_path_buf();
+        let collected = collect_site(&pinned, site)?;
+        Ok(Self::from_sources(
+            Some(SiteInfo {
+                name: collected.name,
+                site_type: collected.site_type,
+            }),
+            &collected.sources,
+            roots,
+        ))
+    }
+
+    /// Collects loose files and folders (`aero render PATH...`), in the order given.
+    pub fn from_paths(paths: &[PathBuf]) -> Result<Self, SiteError> {
+        let sources = collect_paths(paths)?;
+        Ok(Self::from_sources(None, &sources, Vec::new()))
+    }
+
+    fn from_sources(site: Option<SiteInfo>, sources: &SourceSet, roots: Vec<PathBuf>) -> Self {
+        let files = sources
+            .iter()
+            .map(|(_, file)| SnapshotFile {
+                repo: file.repo.clone(),
+                path: file.rel_path.clone(),
+                text: file.text.clone(),
+            })
+            .collect();
+        Self::new(site, files, roots)
+    }
+
+    fn new(site: Option<SiteInfo>, files: Vec<SnapshotFile>, roots: Vec<PathBuf>) -> Self {
+        let mut snapshot = Self {
+            site,
+            files,
+            roots,
+            id: String::new(),
+        };
+        snapshot.id = hex_sha256(&snapshot.to_bytes());
+        snapshot
+    }
+
+    /// The content address: SHA-256 (hex) of [`Snapshot::to_bytes`].
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The site, unless the snapshot holds loose files.
+    pub fn site(&self) -> Option<&SiteInfo> {
+        self.site.as_ref()
+    }
+
+    /// The files, in collection order.
+    pub fn files(&self) -> &[SnapshotFile] {
+        &self.files
+    }
+
+    /// The repositories' folders on disk (where a demo key may be found); empty for a
+    /// snapshot read back from storage.
+    pub fn repo_roots(&self) -> Vec<PathBuf> {
+        self.roots.clone()
+    }
+
+    /// The canonical encoding (JSON, fields in a fixed order, files in collection order).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let encoded = Encoded {
+            format: FORMAT.to_string(),
+            site: self.site.clone(),
+            files: self.files.clone(),
+        };
+        // Serialising plain strings and vectors into memory cannot fail.
+        serde_json::to_vec(&encoded).unwrap_or_default()
+    }
+
+    /// Reads back a snapshot stored under `id`, checking that the content matches it.
+    pub fn from_bytes(id: &str, bytes: &[u8]) -> Result<Self, SiteError> {
+        let bad = |reason: String| SiteError::BadSnapshot {
+            id: id.to_string(),
+            reason,
+        };
+        let encoded: Encoded =
+            serde_json::from_slice(bytes).map_err(|error| bad(error.to_string()))?;
+        if encoded.format != FORMAT {
+            return Err(bad(format!(
+                "format `{}` is not `{FORMAT}` (written by another version of aero?)",
+                encoded.format
+            )));
+        }
+        let snapshot = Self::new(encoded.site, encoded.files, Vec::new());
+        if snapshot.id != id {
+            return Err(bad(format!(
+                "its content hashes to {}, not to its id",
+                snapshot.id
+            )));
+        }
+        Ok(snapshot)
+    }
+
+    /// The files as the document engine's source set.
+    pub fn sources(&self) -> SourceSet {
+        let mut sources = SourceSet::new();
+        for file in &self.files {
+            sources.add(SourceFile {
+                repo: file.repo.clone(),
+                rel_path: file.path.clone(),
+                path: PathBuf::from(&file.repo).join(&file.path),
+                text: file.text.clone(),
+            });
+        }
+        sources
+    }
+}
+
+/// The repository holding `site/<site>/site-definition.yaml` in the working tree, or
+/// the first repository (whose error then names the site).
+fn site_repo(repos: &[RepoSpec], site: &str) -> String {
+    repos
+        .iter()
+        .find(|repo| {
+            Path::new(&repo.path)
+                .join("site")
+                .join(site)
+                .join("site-definition.yaml")
+                .is_file()
+        })
+        .or(repos.first())
+        .map(|repo| repo.name.clone())
+        .unwrap_or_default()
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loose(files: &[(&str, &str)]) -> Snapshot {
+        Snapshot::new(
+            None,
+            files
+                .iter()
+                .map(|(path, text)| SnapshotFile {
+                    repo: String::new(),
+                    path: path.to_string(),
+                    text: text.to_string(),
+                })
+                .collect(),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn equal_files_give_equal_ids_and_any_change_a_new_one() {
+        let one = loose(&[("a.yaml", "---\na: 1\n")]);
+        assert_eq!(one.id(), loose(&[("a.yaml", "---\na: 1\n")]).id());
+        assert_ne!(one.id(), loose(&[("a.yaml", "---\na: 2\n")]).id());
+        assert_ne!(one.id(), loose(&[("b.yaml", "---\na: 1\n")]).id());
+        assert_eq!(one.id().len(), 64);
+    }
+
+    #[test]
+    fn stored_bytes_read_back_only_under_their_own_id() {
+        let snapshot = loose(&[("a.yaml", "---\na: 1\n"), ("b.yaml", "---\nb: 2\n")]);
+        let bytes = snapshot.to_bytes();
+        let back = Snapshot::from_bytes(snapshot.id(), &bytes).unwrap();
+        assert_eq!(back.files(), snapshot.files());
+        let mut tampered = bytes.clone();
+        let at = tampered
+            .windows(4)
+            .position(|window| window == b"a: 1")
+            .unwrap();
+        tampered[at + 3] = b'9';
+        let error = Snapshot::from_bytes(snapshot.id(), &tampered).unwrap_err();
+        assert!(error.to_string().contains("hashes to"), "{error}");
+        assert!(Snapshot::from_bytes("x", b"not json").is_err());
+    }
+}
