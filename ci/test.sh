@@ -30,4 +30,9 @@ export AERO_SUSHY_VENV="$venv"
 # Tests never touch the operator's state directory.
 export AERO_STATE_DIR="${AERO_STATE_DIR:-$(mktemp -d)}"
 
+# Style gates first: they are cheap and a failure there says exactly what to fix.
+echo "checking formatting and lints..." >&2
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
 cargo test --workspace --locked --no-fail-fast "$@"

@@ -69,6 +69,9 @@ impl Context {
 }
 
 fn default_state_dir() -> PathBuf {
+    if let Some(state) = std::env::var_os("AERO_STATE_DIR").filter(|value| !value.is_empty()) {
+        return PathBuf::from(state);
+    }
     if let Some(state) = std::env::var_os("XDG_STATE_HOME").filter(|value| !value.is_empty()) {
         return PathBuf::from(state).join("aerostat");
     }

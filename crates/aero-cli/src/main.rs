@@ -38,7 +38,10 @@ struct Cli {
     verbose: u8,
     /// Where Aerostat keeps its state (the redaction key). Default: $AERO_STATE_DIR,
     /// else $XDG_STATE_HOME/aerostat, else ~/.local/state/aerostat.
-    #[arg(long, global = true, value_name = "DIR", env = "AERO_STATE_DIR")]
+    //
+    // AERO_STATE_DIR is read by `Context`, not through clap's `env`: clap would print an
+    // argument set from the environment in every usage line, as if it were required.
+    #[arg(long, global = true, value_name = "DIR")]
     state_dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
