@@ -57,11 +57,9 @@ pub struct LogRecord {
 
 /// Parses an RFC 3339 time (`2012-03-07T14:44:00Z`, `2015-03-13T04:14:33+06:00`).
 pub(crate) fn parse_time(text: &str) -> Option<SystemTime> {
-    let parsed = time::OffsetDateTime::parse(
-        text.trim(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok()?;
+    let parsed =
+        time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()?;
     Some(SystemTime::from(parsed))
 }
 
@@ -75,7 +73,11 @@ fn absent(error: &RedfishError) -> bool {
 
 /// The message of an entry: its text, else its SEL code and sensor, else its name.
 fn message_of(entry: &LogEntry) -> String {
-    if let Some(message) = entry.message.as_ref().filter(|text| !text.trim().is_empty()) {
+    if let Some(message) = entry
+        .message
+        .as_ref()
+        .filter(|text| !text.trim().is_empty())
+    {
         return message.trim().to_string();
     }
     let code: Vec<&str> = [entry.sensor_type.as_deref(), entry.entry_code.as_deref()]
@@ -319,7 +321,9 @@ mod tests {
 
     #[test]
     fn pages_and_inline_members_are_recognised() {
-        assert!(is_inline(&serde_json::json!({"@odata.id": "/e/1", "Created": "x"})));
+        assert!(is_inline(
+            &serde_json::json!({"@odata.id": "/e/1", "Created": "x"})
+        ));
         assert!(!is_inline(&serde_json::json!({"@odata.id": "/e/1"})));
         assert_eq!(
             next_link(&serde_json::json!({"Members@odata.nextLink": "/e?$skip=50"})).as_deref(),

@@ -25,9 +25,9 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use aero_bmc::{
-    Bmc, BmcConnector, BmcError, BmcTarget, BootApplied, BootSettings, BoxError, Cause,
-    Inventory, LogEntry, LogOrigin, MacAddress, MediaSlot, MediaType, Nic, PowerAction,
-    PowerRequested, Severity, TlsBackend, TlsTrust,
+    Bmc, BmcConnector, BmcError, BmcTarget, BootApplied, BootSettings, BoxError, Cause, Inventory,
+    LogEntry, LogOrigin, MacAddress, MediaSlot, MediaType, Nic, PowerAction, PowerRequested,
+    Severity, TlsBackend, TlsTrust,
 };
 use aero_error::{Classify, ErrorClass};
 
@@ -46,8 +46,9 @@ use crate::system::RedfishSystem;
 use crate::transport::{Sha256Fingerprint, TlsConfig, TlsVerification, display_base};
 use crate::vmedia::{MediaControl, cd_slots};
 
-/// Opens Redfish systems for [`BmcTarget`]s, with these client settings for every BMC.
-#[derive(Debug, Clone)]
+/// Opens Redfish systems for [`BmcTarget`]s, with these client settings for every BMC
+/// (default: the defaults of [`BmcConfig::new`], built-in quirks).
+#[derive(Debug, Clone, Default)]
 pub struct RedfishConnector {
     /// Authentication mode.
     pub auth: AuthMode,
@@ -57,17 +58,6 @@ pub struct RedfishConnector {
     pub retry: RetryPolicy,
     /// Vendor quirks.
     pub quirks: QuirkTable,
-}
-
-impl Default for RedfishConnector {
-    fn default() -> Self {
-        RedfishConnector {
-            auth: AuthMode::default(),
-            timing: Timing::default(),
-            retry: RetryPolicy::default(),
-            quirks: QuirkTable::builtin(),
-        }
-    }
 }
 
 impl RedfishConnector {
@@ -139,18 +129,46 @@ impl BmcConnector for RedfishConnector {
 /// Which [`BmcError`] a [`RedfishError`] becomes (without its source), so that the
 /// conversion and [`Classify`] read one table.
 enum Plan {
-    InvalidSettings { reason: String, keep_source: bool },
+    InvalidSettings {
+        reason: String,
+        keep_source: bool,
+    },
     Unreachable,
-    Unavailable { status: Option<u16> },
+    Unavailable {
+        status: Option<u16>,
+    },
     TlsRefused,
-    CredentialsRefused { status: u16 },
-    NotSupported { what: String },
-    SystemNotFound { wanted: String, available: String },
-    SlotNotFound { slot: String, available: String },
-    SlotOccupied { slot: String, image: String },
-    NotAllowed { property: String, value: String, allowed: String },
-    Rejected { status: u16 },
-    NotConverged { expected: String, observed: String, waited: std::time::Duration },
+    CredentialsRefused {
+        status: u16,
+    },
+    NotSupported {
+        what: String,
+    },
+    SystemNotFound {
+        wanted: String,
+        available: String,
+    },
+    SlotNotFound {
+        slot: String,
+        available: String,
+    },
+    SlotOccupied {
+        slot: String,
+        image: String,
+    },
+    NotAllowed {
+        property: String,
+        value: String,
+        allowed: String,
+    },
+    Rejected {
+        status: u16,
+    },
+    NotConverged {
+        expected: String,
+        observed: String,
+        waited: std::time::Duration,
+    },
     Failed,
 }
 
@@ -234,9 +252,7 @@ fn plan(error: &RedfishError) -> Plan {
             waited: *waited,
         },
         RedfishError::StillBusy { last, .. } => Plan::Unavailable {
-            status: last
-                .request_failure()
-                .and_then(|failure| failure.status()),
+            status: last.request_failure().and_then(|failure| failure.status()),
         },
         _ => Plan::Failed,
     }
@@ -370,10 +386,7 @@ fn port_boot_mode(mode: &str) -> Option<aero_bmc::BootMode> {
 /// The neutral boot settings of a Redfish `Boot` object.
 pub fn port_boot_settings(boot: &BootInfo) -> BootSettings {
     BootSettings {
-        target: boot
-            .target
-            .as_deref()
-            .map(aero_bmc::BootTarget::from_name),
+        target: boot.target.as_deref().map(aero_bmc::BootTarget::from_name),
         persistence: boot
             .persistence
             .as_deref()
@@ -725,10 +738,22 @@ mod tests {
         check(status(403), ErrorClass::Permanent, "lacks the privilege");
         check(status(404), ErrorClass::NotFound, "does not support POST");
         check(status(501), ErrorClass::NotFound, "does not support");
-        check(status(409), ErrorClass::Transient, "busy or failing (HTTP 409)");
-        check(status(503), ErrorClass::Transient, "busy or failing (HTTP 503)");
+        check(
+            status(409),
+            ErrorClass::Transient,
+            "busy or failing (HTTP 409)",
+        );
+        check(
+            status(503),
+            ErrorClass::Transient,
+            "busy or failing (HTTP 503)",
+        );
         check(status(500), ErrorClass::Transient, "the BMC says no");
-        check(status(400), ErrorClass::Permanent, "rejected the request (HTTP 400)");
+        check(
+            status(400),
+            ErrorClass::Permanent,
+            "rejected the request (HTTP 400)",
+        );
         check(
             RedfishError::Converge(Box::new(ConvergeFailure {
                 bmc: "https://10.0.0.5:443".to_string(),

@@ -491,8 +491,14 @@ mod tests {
             single_request_reset_types(Off, &PowerState::On),
             ["GracefulShutdown", "ForceOff"]
         );
-        assert_eq!(single_request_reset_types(ForceOff, &PowerState::On), ["ForceOff"]);
-        assert_eq!(single_request_reset_types(Restart, &PowerState::Off)[0], "On");
+        assert_eq!(
+            single_request_reset_types(ForceOff, &PowerState::On),
+            ["ForceOff"]
+        );
+        assert_eq!(
+            single_request_reset_types(Restart, &PowerState::Off)[0],
+            "On"
+        );
         let restart = single_request_reset_types(Restart, &PowerState::On);
         assert_eq!(
             choose_reset_type(restart, Some(&strings(&["On", "ForceOff", "ForceRestart"]))),
@@ -502,7 +508,10 @@ mod tests {
             choose_reset_type(restart, Some(&strings(&["On", "PowerCycle"]))),
             Some("PowerCycle")
         );
-        assert_eq!(choose_reset_type(restart, Some(&strings(&["On", "ForceOff"]))), None);
+        assert_eq!(
+            choose_reset_type(restart, Some(&strings(&["On", "ForceOff"]))),
+            None
+        );
     }
 
     #[test]

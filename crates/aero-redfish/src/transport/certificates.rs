@@ -351,7 +351,10 @@ mod tests {
         assert!(!dns_matches("*.example", "example"));
         assert!(!dns_matches("other.example", "bmc.example"));
         assert_eq!(Host::parse("[::1]"), Host::Address("::1".parse().unwrap()));
-        assert_eq!(Host::parse("BMC.example"), Host::Name("bmc.example".to_string()));
+        assert_eq!(
+            Host::parse("BMC.example"),
+            Host::Name("bmc.example".to_string())
+        );
     }
 
     #[test]
@@ -366,7 +369,10 @@ mod tests {
             Some(fingerprint),
         );
         assert!(text.contains("CA:TRUE"), "{text}");
-        assert!(text.contains("the CA file /etc/aerostat/bmc-ca.pem"), "{text}");
+        assert!(
+            text.contains("the CA file /etc/aerostat/bmc-ca.pem"),
+            "{text}"
+        );
         assert!(text.contains(&fingerprint.to_string()), "{text}");
         assert!(text.contains("insecure"), "{text}");
         let text = refusal_text(
@@ -377,7 +383,10 @@ mod tests {
             None,
         );
         assert!(text.contains("set the BMC's CA file"), "{text}");
-        assert!(text.contains("openssl s_client -connect 10.0.0.5:443"), "{text}");
+        assert!(
+            text.contains("openssl s_client -connect 10.0.0.5:443"),
+            "{text}"
+        );
         let text = refusal_text(
             &CertificateProblem::WeakSignature,
             &TlsVerification::SystemRoots,

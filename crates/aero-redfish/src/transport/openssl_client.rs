@@ -46,12 +46,12 @@ use tokio_openssl::SslStream;
 
 use crate::error::{RedfishError, TransportFailureKind, human_duration};
 
+use super::certificates::{CertificateProblem, certificate_names, pin_mismatch_text, refusal_text};
 use super::{
     Exchange, MAX_REDIRECTS, POOL_IDLE_TIMEOUT, POOL_MAX_IDLE_PER_HOST, RawResponse,
     Sha256Fingerprint, TlsVerification, TransportFailure, USER_AGENT, ca_bundle_error, ca_pem,
     error_chain, kind_from_text,
 };
-use super::certificates::{CertificateProblem, certificate_names, pin_mismatch_text, refusal_text};
 
 /// OpenSSL cipher string of the legacy backend: everything OpenSSL still implements, at
 /// security level 0 (see the module documentation).

@@ -45,7 +45,13 @@ struct RefusalContext {
 
 impl RefusalContext {
     fn refuse(&self, problem: &CertificateProblem, presented: Option<Sha256Fingerprint>) -> String {
-        refusal_text(problem, &self.verification, &self.host, self.port, presented)
+        refusal_text(
+            problem,
+            &self.verification,
+            &self.host,
+            self.port,
+            presented,
+        )
     }
 }
 
@@ -207,15 +213,13 @@ fn ca_rustls_config(
             .add(certificate.clone())
             .map_err(|error| ca_bundle_error(&origin, bmc, error.to_string()))?;
     }
-    let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(
-        Arc::new(roots),
-        provider(),
-    )
-    .build()
-    .map_err(|error| RedfishError::BuildTransport {
-        bmc: bmc.to_string(),
-        reason: error.to_string(),
-    })?;
+    let inner =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+            .build()
+            .map_err(|error| RedfishError::BuildTransport {
+                bmc: bmc.to_string(),
+                reason: error.to_string(),
+            })?;
     let verifier = CaFileVerifier {
         inner,
         listed,
