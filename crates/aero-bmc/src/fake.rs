@@ -217,6 +217,26 @@ impl FakeState {
         self.power.clone()
     }
 
+    /// Sends the command for `action` unless the machine is there or on its way (a restart
+    /// of a running machine is always sent).
+    fn send_power(&mut self, action: PowerAction) -> PowerRequested {
+        let before = self.power_now();
+        let restarting = action == PowerAction::Restart && before != PowerState::Off;
+        if !restarting && before.is_at_or_heading_to(&action.target()) {
+            return PowerRequested { before, sent: None };
+        }
+        let (command, at_once) = power_command(action, &before);
+        self.power_commands.push(command.to_string());
+        if let Some(now) = at_once {
+            self.power = now;
+        }
+        self.schedule(action.target());
+        PowerRequested {
+            before,
+            sent: Some(command.to_string()),
+        }
+    }
+
     fn schedule(&mut self, target: PowerState) {
         let at = Instant::now() + self.config.power_delay;
         match &self.pending {
@@ -431,39 +451,14 @@ impl Bmc for FakeBmc {
     }
 
     async fn request_power(&self, action: PowerAction) -> Result<PowerRequested, BmcError> {
-        let mut state = self.enter(FakeCall::RequestPower(action))?;
-        let before = state.power_now();
-        let target = action.target();
-        let restarting = action == PowerAction::Restart && before != PowerState::Off;
-        if !restarting && before.is_at_or_heading_to(&target) {
-            return Ok(PowerRequested { before, sent: None });
-        }
-        let (command, at_once) = power_command(action, &before);
-        state.power_commands.push(command.to_string());
-        if let Some(now) = at_once {
-            state.power = now;
-        }
-        state.schedule(target);
-        Ok(PowerRequested {
-            before,
-            sent: Some(command.to_string()),
-        })
+        Ok(self
+            .enter(FakeCall::RequestPower(action))?
+            .send_power(action))
     }
 
     async fn set_power_and_wait(&self, action: PowerAction) -> Result<PowerState, BmcError> {
-        {
-            let mut state = self.enter(FakeCall::SetPowerAndWait(action))?;
-            let before = state.power_now();
-            let restarting = action == PowerAction::Restart && before != PowerState::Off;
-            if restarting || !before.is_at_or_heading_to(&action.target()) {
-                let (command, at_once) = power_command(action, &before);
-                state.power_commands.push(command.to_string());
-                if let Some(now) = at_once {
-                    state.power = now;
-                }
-                state.schedule(action.target());
-            }
-        }
+        self.enter(FakeCall::SetPowerAndWait(action))?
+            .send_power(action);
         loop {
             let due = {
                 let mut state = self.lock();

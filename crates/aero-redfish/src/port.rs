@@ -429,8 +429,26 @@ fn boot_override(request: &aero_bmc::BootOverride) -> BootOverride {
     }
 }
 
+/// The neutral slot of a Redfish slot.
+fn port_slot(slot: &crate::vmedia::MediaSlot, boots_cd: bool) -> MediaSlot {
+    MediaSlot {
+        id: slot.id.clone(),
+        name: slot.name.clone(),
+        media_types: slot
+            .media_types
+            .iter()
+            .map(|name| MediaType::from_name(name))
+            .collect(),
+        image: slot.image.clone().or_else(|| slot.image_name.clone()),
+        inserted: slot.has_media(),
+        write_protected: slot.write_protected,
+        can_insert: slot.insert != MediaControl::Unsupported,
+        boots_cd,
+    }
+}
+
 /// The neutral slots of Redfish slots; `boot_slots` are the ids a CD boots from (the quirk
-/// table's `virtual_media_slots`, or any).
+/// table's `virtual_media_slots`), any CD slot when `None`.
 pub fn port_slots(
     slots: &[crate::vmedia::MediaSlot],
     boot_slots: Option<&[String]>,
@@ -441,20 +459,7 @@ pub fn port_slots(
         .collect();
     slots
         .iter()
-        .map(|slot| MediaSlot {
-            id: slot.id.clone(),
-            name: slot.name.clone(),
-            media_types: slot
-                .media_types
-                .iter()
-                .map(|name| MediaType::from_name(name))
-                .collect(),
-            image: slot.image.clone().or_else(|| slot.image_name.clone()),
-            inserted: slot.has_media(),
-            write_protected: slot.write_protected,
-            can_insert: slot.insert != MediaControl::Unsupported,
-            boots_cd: bootable.contains(&slot.id.as_str()),
-        })
+        .map(|slot| port_slot(slot, bootable.contains(&slot.id.as_str())))
         .collect()
 }
 
@@ -527,23 +532,15 @@ impl RedfishSystem {
         port_slots(slots, quirks.virtual_media_slots.as_deref())
     }
 
-    /// The neutral slot of one slot, judged among all slots (for [`MediaSlot::boots_cd`]).
-    fn port_slot(&self, slot: crate::vmedia::MediaSlot) -> MediaSlot {
+    /// The neutral slot of one slot (whether it boots CDs by the quirk table).
+    fn port_slot_of(&self, slot: &crate::vmedia::MediaSlot) -> MediaSlot {
         let quirks = self.quirks();
-        let boots_cd = slot.takes_cd()
-            && slot.insert != MediaControl::Unsupported
-            && quirks
-                .virtual_media_slots
-                .as_ref()
-                .is_none_or(|allowed| allowed.contains(&slot.id));
-        port_slots(std::slice::from_ref(&slot), None)
-            .into_iter()
-            .map(|mut neutral| {
-                neutral.boots_cd = boots_cd;
-                neutral
-            })
-            .next()
-            .unwrap_or_else(|| unreachable!("one slot in, one slot out"))
+        port_slots(
+            std::slice::from_ref(slot),
+            quirks.virtual_media_slots.as_deref(),
+        )
+        .pop()
+        .unwrap_or_else(|| port_slot(slot, false))
     }
 }
 
@@ -638,7 +635,7 @@ impl Bmc for RedfishSystem {
                     &format!("inserting {image_url} into virtual media slot {slot}"),
                 )
             })?;
-        Ok(self.port_slot(inserted))
+        Ok(self.port_slot_of(&inserted))
     }
 
     async fn eject_media(&self, slot: &str) -> Result<MediaSlot, BmcError> {
@@ -647,7 +644,7 @@ impl Bmc for RedfishSystem {
             .map_err(|error| {
                 self.port_error(error, &format!("ejecting virtual media slot {slot}"))
             })?;
-        Ok(self.port_slot(ejected))
+        Ok(self.port_slot_of(&ejected))
     }
 
     async fn log_entries(&self, since: SystemTime) -> Result<Vec<LogEntry>, BmcError> {
