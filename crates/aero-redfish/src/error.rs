@@ -321,6 +321,28 @@ pub enum RedfishError {
         /// What was found instead.
         detail: String,
     },
+    /// The virtual media slot asked for is not on the system.
+    #[error("{bmc}: system {system} has no virtual media slot {slot:?}; it has: {available}")]
+    SlotNotFound {
+        /// BMC base URL.
+        bmc: String,
+        /// System id.
+        system: String,
+        /// The slot asked for.
+        slot: String,
+        /// Ids of the slots found.
+        available: String,
+    },
+    /// The slot holds another image (checked before inserting: eject first).
+    #[error("virtual media {bmc}{slot} already holds {image}: eject it first")]
+    SlotOccupied {
+        /// BMC base URL.
+        bmc: String,
+        /// Path of the slot.
+        slot: String,
+        /// The image it holds.
+        image: String,
+    },
     /// Inserting virtual media failed.
     #[error("inserting {image} into virtual media {slot} failed: {failure}")]
     InsertMedia {

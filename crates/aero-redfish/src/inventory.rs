@@ -176,7 +176,114 @@ pub struct Inventory {
     pub warnings: Vec<String>,
 }
 
+/// The identity and state of a system, read cheaply: the system, its Ethernet interfaces
+/// and its first manager (for the BMC firmware version). What the BMC port's inventory
+/// needs; [`RedfishSystem::inventory`] reads everything else too.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SystemSummary {
+    /// System id.
+    pub system_id: String,
+    /// Manufacturer.
+    pub manufacturer: Option<String>,
+    /// Model.
+    pub model: Option<String>,
+    /// Serial number.
+    pub serial_number: Option<String>,
+    /// UUID.
+    pub uuid: Option<String>,
+    /// BIOS version.
+    pub bios_version: Option<String>,
+    /// Firmware version of the first manager (the BMC).
+    pub bmc_firmware: Option<String>,
+    /// Power state.
+    pub power_state: PowerState,
+    /// Network interfaces.
+    pub nics: Vec<NicInfo>,
+    /// Boot override.
+    pub boot: BootInfo,
+    /// Parts that could not be read.
+    pub warnings: Vec<String>,
+}
+
+/// The boot override of a system resource.
+pub(crate) fn boot_info(system: &ComputerSystem) -> BootInfo {
+    system
+        .boot
+        .as_ref()
+        .map(|boot| BootInfo {
+            persistence: boot.enabled.clone(),
+            target: boot.target.clone(),
+            mode: boot.mode.clone(),
+            allowed_targets: boot.target_allowed.clone().unwrap_or_default(),
+            allowed_modes: boot.mode_allowed.clone().unwrap_or_default(),
+        })
+        .unwrap_or_default()
+}
+
+fn nic_info(path: String, interface: EthernetInterface) -> NicInfo {
+    NicInfo {
+        id: interface
+            .id
+            .unwrap_or_else(|| crate::discovery::last_segment(&path)),
+        mac_address: interface.mac_address,
+        permanent_mac_address: interface.permanent_mac_address,
+        speed_mbps: interface.speed_mbps,
+        link_status: interface.link_status,
+    }
+}
+
 impl RedfishSystem {
+    /// Reads the identity and state of the system (see [`SystemSummary`]).
+    pub async fn summary(&self) -> Result<SystemSummary, RedfishError> {
+        let deadline = self.deadline();
+        let system = self.fetch(&deadline).await?;
+        let value = &system.value;
+        let mut warnings = Vec::new();
+        let mut reader = PartReader {
+            system: self,
+            deadline: &deadline,
+            warnings: &mut warnings,
+        };
+        let nics = reader
+            .members::<EthernetInterface>(value.ethernet_interfaces.as_ref(), "ethernet interface")
+            .await
+            .into_iter()
+            .map(|(path, interface)| nic_info(path, interface))
+            .collect();
+        let manager = value
+            .links
+            .as_ref()
+            .and_then(|links| links.managed_by.first())
+            .map(|link| link.odata_id.clone());
+        let bmc_firmware = match manager {
+            Some(path) => reader
+                .read::<Manager>(&path, "manager")
+                .await
+                .and_then(|manager| manager.value.firmware_version),
+            None => None,
+        };
+        Ok(SystemSummary {
+            system_id: self.id().to_string(),
+            manufacturer: value.manufacturer.clone(),
+            model: value.model.clone(),
+            serial_number: value.serial_number.clone(),
+            uuid: value.uuid.clone(),
+            bios_version: value.bios_version.clone(),
+            bmc_firmware,
+            power_state: PowerState::parse(value.power_state.as_deref()),
+            nics,
+            boot: boot_info(value),
+            warnings,
+        })
+    }
+
+    /// Reads the boot override now.
+    pub async fn boot_settings(&self) -> Result<BootInfo, RedfishError> {
+        let deadline = self.deadline();
+        let system = self.fetch(&deadline).await?;
+        Ok(boot_info(&system.value))
+    }
+
     /// Reads the inventory.
     pub async fn inventory(&self) -> Result<Inventory, RedfishError> {
         let deadline = self.deadline();
@@ -222,15 +329,7 @@ impl RedfishSystem {
             .members::<EthernetInterface>(value.ethernet_interfaces.as_ref(), "ethernet interface")
             .await
             .into_iter()
-            .map(|(path, interface)| NicInfo {
-                id: interface
-                    .id
-                    .unwrap_or_else(|| crate::discovery::last_segment(&path)),
-                mac_address: interface.mac_address,
-                permanent_mac_address: interface.permanent_mac_address,
-                speed_mbps: interface.speed_mbps,
-                link_status: interface.link_status,
-            })
+            .map(|(path, interface)| nic_info(path, interface))
             .collect();
         let drives = reader.drives(value).await;
         let managers = reader.managers(value).await;
@@ -250,17 +349,7 @@ impl RedfishSystem {
                 (Vec::new(), None)
             }
         };
-        let boot = value
-            .boot
-            .as_ref()
-            .map(|boot| BootInfo {
-                persistence: boot.enabled.clone(),
-                target: boot.target.clone(),
-                mode: boot.mode.clone(),
-                allowed_targets: boot.target_allowed.clone().unwrap_or_default(),
-                allowed_modes: boot.mode_allowed.clone().unwrap_or_default(),
-            })
-            .unwrap_or_default();
+        let boot = boot_info(value);
         Ok(Inventory {
             system_id: self.id().to_string(),
             system_path: self.path().to_string(),

@@ -2,9 +2,10 @@
 //!
 //! Aerostat drives bare metal only through Redfish. This crate is the driver: it talks to one
 //! BMC per [`client::BmcClient`], discovers what the BMC offers by following links from
-//! `/redfish/v1`, and exposes the operations workflow steps need through the
-//! [`system::Bmc`] trait, implemented by [`system::RedfishSystem`]. It never reads site
-//! documents: callers build a [`config::BmcConfig`].
+//! `/redfish/v1`, and implements the BMC port workflow steps use, `aero_bmc::Bmc`, for
+//! [`system::RedfishSystem`], with [`port::RedfishConnector`] as its
+//! `aero_bmc::BmcConnector` ([`port`] maps types and errors). It never reads site
+//! documents: callers build a [`config::BmcConfig`] or an `aero_bmc::BmcTarget`.
 //!
 //! Layers, bottom up:
 //! * [`transport`]: an HTTP client per BMC with its TLS settings (system roots, CA bundle,
@@ -16,8 +17,8 @@
 //!   between attempts ([`retry::Backoff`]); [`client`] applies them with an overall
 //!   deadline per operation;
 //! * [`discovery`] and [`model`]: links and tolerant typed resources;
-//! * operations: [`inventory`], [`power`], [`boot`], [`vmedia`], [`bios`], with [`task`]
-//!   monitors for `202 Accepted`;
+//! * operations: [`inventory`], [`power`], [`boot`], [`vmedia`], [`bios`], [`logs`], with
+//!   [`task`] monitors for `202 Accepted`;
 //! * [`quirks`]: vendor behaviour as a data table; operations read flags, never vendor names.
 //!
 //! ```no_run
@@ -45,7 +46,9 @@ pub mod config;
 pub mod discovery;
 pub mod error;
 pub mod inventory;
+pub mod logs;
 pub mod model;
+pub mod port;
 pub mod power;
 pub mod quirks;
 pub mod retry;

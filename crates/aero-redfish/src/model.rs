@@ -172,6 +172,9 @@ pub struct ComputerSystem {
     /// BIOS resource.
     #[serde(deserialize_with = "lenient")]
     pub bios: Option<Link>,
+    /// Log services collection (SEL, event logs).
+    #[serde(deserialize_with = "lenient")]
+    pub log_services: Option<Link>,
     /// Links to chassis and managers.
     #[serde(deserialize_with = "lenient")]
     pub links: Option<SystemLinks>,
@@ -352,6 +355,9 @@ pub struct Manager {
     /// Virtual media collection (when under the manager).
     #[serde(deserialize_with = "lenient")]
     pub virtual_media: Option<Link>,
+    /// Log services collection.
+    #[serde(deserialize_with = "lenient")]
+    pub log_services: Option<Link>,
     /// Actions, including `Oem` ones; kept raw because vendors name them freely.
     #[serde(deserialize_with = "lenient")]
     pub actions: Option<Map<String, Value>>,
@@ -437,6 +443,57 @@ pub struct VirtualMediaActions {
     /// `#VirtualMedia.EjectMedia`.
     #[serde(rename = "#VirtualMedia.EjectMedia", deserialize_with = "lenient")]
     pub eject_media: Option<ActionTarget>,
+}
+
+/// A log service (`LogServices/<id>`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct LogService {
+    /// Id, e.g. `SEL`, `Log1`.
+    #[serde(deserialize_with = "lenient")]
+    pub id: Option<String>,
+    /// The entries collection.
+    #[serde(deserialize_with = "lenient")]
+    pub entries: Option<Link>,
+    /// Whether the service is enabled.
+    #[serde(deserialize_with = "lenient")]
+    pub service_enabled: Option<bool>,
+}
+
+/// A log entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "PascalCase")]
+pub struct LogEntry {
+    /// Path of the resource.
+    #[serde(rename = "@odata.id", deserialize_with = "lenient")]
+    pub odata_id: Option<String>,
+    /// Id.
+    #[serde(deserialize_with = "lenient")]
+    pub id: Option<String>,
+    /// Name.
+    #[serde(deserialize_with = "lenient")]
+    pub name: Option<String>,
+    /// When it was logged (RFC 3339).
+    #[serde(deserialize_with = "lenient")]
+    pub created: Option<String>,
+    /// `OK`, `Warning`, `Critical`.
+    #[serde(deserialize_with = "lenient")]
+    pub severity: Option<String>,
+    /// The message text.
+    #[serde(deserialize_with = "lenient")]
+    pub message: Option<String>,
+    /// The message registry id, e.g. `Event.1.0.TempWayTooHot`.
+    #[serde(deserialize_with = "lenient")]
+    pub message_id: Option<String>,
+    /// `Event`, `SEL`, `Oem`.
+    #[serde(deserialize_with = "lenient")]
+    pub entry_type: Option<String>,
+    /// The SEL entry code, e.g. `Upper Critical - going high`.
+    #[serde(deserialize_with = "lenient")]
+    pub entry_code: Option<String>,
+    /// The SEL sensor type, e.g. `Temperature`.
+    #[serde(deserialize_with = "lenient")]
+    pub sensor_type: Option<String>,
 }
 
 /// An Ethernet interface.

@@ -115,12 +115,49 @@ impl PowerOutcome {
     }
 }
 
+/// What [`RedfishSystem::request_power`] did: at most one reset, without waiting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PowerRequestOutcome {
+    /// State read before deciding.
+    pub before: PowerState,
+    /// The reset type sent; `None` when the system was already there or on its way.
+    pub reset_type: Option<String>,
+}
+
 /// The reset types to send, most preferred first, for reaching `target`.
 fn preferred_reset_types(target: &PowerState, graceful: bool) -> &'static [&'static str] {
     match (target, graceful) {
         (PowerState::On, _) => &["On", "ForceOn", "PushPowerButton"],
         (_, true) => &["GracefulShutdown", "ForceOff"],
         (_, false) => &["ForceOff"],
+    }
+}
+
+/// The reset types of a single request for `request` from `current`, most preferred
+/// first; empty when nothing needs to be sent (already there, or on its way).
+fn single_request_reset_types(
+    request: PowerRequest,
+    current: &PowerState,
+) -> &'static [&'static str] {
+    let heading_to = |target: &PowerState| {
+        current == target
+            || matches!(
+                (target, current),
+                (PowerState::On, PowerState::PoweringOn)
+                    | (PowerState::Off, PowerState::PoweringOff)
+            )
+    };
+    match request {
+        PowerRequest::On if heading_to(&PowerState::On) => &[],
+        PowerRequest::Off | PowerRequest::ForceOff if heading_to(&PowerState::Off) => &[],
+        PowerRequest::On => preferred_reset_types(&PowerState::On, false),
+        PowerRequest::Off => preferred_reset_types(&PowerState::Off, true),
+        PowerRequest::ForceOff => preferred_reset_types(&PowerState::Off, false),
+        PowerRequest::Restart if *current == PowerState::Off => {
+            preferred_reset_types(&PowerState::On, false)
+        }
+        // One request: a restart the BMC carries out itself (Off then On needs a wait).
+        PowerRequest::Restart => &["ForceRestart", "PowerCycle", "GracefulRestart"],
     }
 }
 
@@ -144,6 +181,37 @@ impl RedfishSystem {
         let deadline = self.deadline();
         let system = self.fetch(&deadline).await?;
         Ok(PowerState::parse(system.value.power_state.as_deref()))
+    }
+
+    /// Sends at most one reset for `request` and returns without waiting for the state to
+    /// change: nothing when the system is already there (or on its way), a restart the BMC
+    /// performs itself (`ForceRestart`, `PowerCycle` or `GracefulRestart`, as allowed) for
+    /// [`PowerRequest::Restart`], `On` for a restart of a system that is off. The state is
+    /// read first (or reused within the reuse window).
+    pub async fn request_power(
+        &self,
+        request: PowerRequest,
+    ) -> Result<PowerRequestOutcome, RedfishError> {
+        let deadline = self.deadline();
+        let system = self.recent(&deadline).await?;
+        let before = PowerState::parse(system.value.power_state.as_deref());
+        let preferred = single_request_reset_types(request, &before);
+        if preferred.is_empty() {
+            return Ok(PowerRequestOutcome {
+                before,
+                reset_type: None,
+            });
+        }
+        let allowed = self.allowed_reset_types(&system, &deadline).await?;
+        let Some(reset_type) = choose_reset_type(preferred, allowed.as_deref()) else {
+            let wanted = preferred.first().copied().unwrap_or("On");
+            return Err(not_allowed(self, &system, wanted, allowed.as_deref()));
+        };
+        self.reset(&system, reset_type, &deadline).await?;
+        Ok(PowerRequestOutcome {
+            before,
+            reset_type: Some(reset_type.to_string()),
+        })
     }
 
     /// Changes the power state and waits until it has converged.
@@ -408,6 +476,41 @@ mod tests {
         assert_eq!(
             choose_reset_type(graceful, Some(&strings(&["GracefulShutdown", "ForceOff"]))),
             Some("GracefulShutdown")
+        );
+    }
+
+    #[test]
+    fn single_requests_send_one_reset_or_none() {
+        use PowerRequest::*;
+        assert!(single_request_reset_types(On, &PowerState::On).is_empty());
+        assert!(single_request_reset_types(On, &PowerState::PoweringOn).is_empty());
+        assert!(single_request_reset_types(ForceOff, &PowerState::PoweringOff).is_empty());
+        assert!(single_request_reset_types(Off, &PowerState::Off).is_empty());
+        assert_eq!(single_request_reset_types(On, &PowerState::Off)[0], "On");
+        assert_eq!(
+            single_request_reset_types(Off, &PowerState::On),
+            ["GracefulShutdown", "ForceOff"]
+        );
+        assert_eq!(
+            single_request_reset_types(ForceOff, &PowerState::On),
+            ["ForceOff"]
+        );
+        assert_eq!(
+            single_request_reset_types(Restart, &PowerState::Off)[0],
+            "On"
+        );
+        let restart = single_request_reset_types(Restart, &PowerState::On);
+        assert_eq!(
+            choose_reset_type(restart, Some(&strings(&["On", "ForceOff", "ForceRestart"]))),
+            Some("ForceRestart")
+        );
+        assert_eq!(
+            choose_reset_type(restart, Some(&strings(&["On", "PowerCycle"]))),
+            Some("PowerCycle")
+        );
+        assert_eq!(
+            choose_reset_type(restart, Some(&strings(&["On", "ForceOff"]))),
+            None
         );
     }
 

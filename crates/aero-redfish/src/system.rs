@@ -1,51 +1,18 @@
-//! One computer system on a BMC, and the [`Bmc`] trait that workflow steps drive.
+//! One computer system on a BMC.
 //!
-//! [`RedfishSystem`] implements [`Bmc`] over Redfish; a lab or a test double can implement
-//! the same trait. The system keeps what it last read: links (which never change) are reused
-//! for the life of the handle, state (power, boot) only within
+//! [`RedfishSystem`] implements the BMC port, `aero_bmc::Bmc` (in [`crate::port`]). The
+//! system keeps what it last read: links (which never change) are reused for the life of
+//! the handle, state (power, boot) only within
 //! [`crate::config::Timing::state_reuse_window`].
 
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crate::boot::{BootOutcome, BootOverride};
 use crate::client::{BmcClient, Deadline, Resource};
 use crate::discovery::odata_id;
 use crate::error::RedfishError;
-use crate::inventory::Inventory;
 use crate::model::ComputerSystem;
-use crate::power::{PowerOutcome, PowerRequest, PowerState};
 use crate::quirks::{BmcIdentity, Quirks};
-use crate::vmedia::{MediaOutcome, MediaSlot};
-
-/// What workflow steps need from a bare-metal machine's BMC.
-pub trait Bmc: Send + Sync {
-    /// Hardware inventory.
-    fn inventory(&self) -> impl Future<Output = Result<Inventory, RedfishError>> + Send;
-    /// Current power state.
-    fn power_state(&self) -> impl Future<Output = Result<PowerState, RedfishError>> + Send;
-    /// Changes the power state and waits until it has converged; a no-op when already there.
-    fn set_power(
-        &self,
-        request: PowerRequest,
-    ) -> impl Future<Output = Result<PowerOutcome, RedfishError>> + Send;
-    /// Sets the boot override.
-    fn set_boot_override(
-        &self,
-        request: BootOverride,
-    ) -> impl Future<Output = Result<BootOutcome, RedfishError>> + Send;
-    /// Ejects whatever is in the CD/DVD slots, then inserts `image_url` and waits until the
-    /// BMC reports it inserted.
-    fn insert_media(
-        &self,
-        image_url: &str,
-    ) -> impl Future<Output = Result<MediaOutcome, RedfishError>> + Send;
-    /// Ejects the CD/DVD slots and waits until they are empty.
-    fn eject_media(&self) -> impl Future<Output = Result<MediaOutcome, RedfishError>> + Send;
-    /// The virtual media slots and what they hold.
-    fn media_status(&self) -> impl Future<Output = Result<Vec<MediaSlot>, RedfishError>> + Send;
-}
 
 #[derive(Default)]
 struct SystemCache {
@@ -217,41 +184,5 @@ impl RedfishSystem {
 
     pub(crate) fn forget_slot(&self, path: &str) {
         self.lock().slots.retain(|(_, cached)| cached.path != path);
-    }
-}
-
-impl Bmc for RedfishSystem {
-    fn inventory(&self) -> impl Future<Output = Result<Inventory, RedfishError>> + Send {
-        RedfishSystem::inventory(self)
-    }
-
-    fn power_state(&self) -> impl Future<Output = Result<PowerState, RedfishError>> + Send {
-        RedfishSystem::power_state(self)
-    }
-
-    fn set_power(
-        &self,
-        request: PowerRequest,
-    ) -> impl Future<Output = Result<PowerOutcome, RedfishError>> + Send {
-        RedfishSystem::set_power(self, request)
-    }
-
-    async fn set_boot_override(&self, request: BootOverride) -> Result<BootOutcome, RedfishError> {
-        RedfishSystem::set_boot_override(self, &request).await
-    }
-
-    fn insert_media(
-        &self,
-        image_url: &str,
-    ) -> impl Future<Output = Result<MediaOutcome, RedfishError>> + Send {
-        RedfishSystem::insert_media(self, image_url)
-    }
-
-    fn eject_media(&self) -> impl Future<Output = Result<MediaOutcome, RedfishError>> + Send {
-        RedfishSystem::eject_media(self)
-    }
-
-    fn media_status(&self) -> impl Future<Output = Result<Vec<MediaSlot>, RedfishError>> + Send {
-        RedfishSystem::media_status(self)
     }
 }

@@ -103,8 +103,8 @@ impl MediaSlot {
         }
     }
 
-    /// Whether the slot reports `image_url` inserted.
-    fn holds(&self, image_url: &str) -> bool {
+    /// Whether the slot reports `image_url` inserted (or only its file name, as iDRAC does).
+    pub fn holds(&self, image_url: &str) -> bool {
         self.has_media()
             && match &self.image {
                 None => true,
@@ -331,6 +331,78 @@ impl RedfishSystem {
         )
     }
 
+    /// Inserts `image_url` into the slot `slot_id` (its id, or its path) and waits until the
+    /// BMC reports it inserted. Nothing is sent when the slot already holds that image. A
+    /// slot holding another image is refused with [`RedfishError::SlotOccupied`] before
+    /// anything is sent (real BMCs answer 409 or 500; sushy-emulator would silently replace
+    /// it): eject it first. The insert itself is the one [`RedfishSystem::insert_media`] uses
+    /// (action with the fields the BMC asks for, or PATCH), without trying other slots.
+    pub async fn insert_media_into(
+        &self,
+        slot_id: &str,
+        image_url: &str,
+    ) -> Result<MediaSlot, RedfishError> {
+        let deadline = self.deadline();
+        let slot = self.current_slot(slot_id, &deadline).await?;
+        if slot.holds(image_url) {
+            tracing::debug!(bmc = self.client().bmc(), slot = %slot.path, "the slot already holds the image");
+            return Ok(slot);
+        }
+        if slot.has_media() {
+            return Err(RedfishError::SlotOccupied {
+                bmc: self.client().bmc().to_string(),
+                slot: slot.path.clone(),
+                image: slot
+                    .image
+                    .clone()
+                    .or_else(|| slot.image_name.clone())
+                    .unwrap_or_else(|| "an image".to_string()),
+            });
+        }
+        self.insert_into(&slot, image_url, &deadline).await?;
+        self.wait_for_slot(&slot, |slot| slot.holds(image_url), "inserted", &deadline)
+            .await
+    }
+
+    /// Ejects the slot `slot_id` (its id, or its path) and waits until it reads empty;
+    /// nothing is sent when it is empty already. The eject is the one
+    /// [`RedfishSystem::eject_media`] uses (action, `{}` body when needed, or PATCH).
+    pub async fn eject_media_from(&self, slot_id: &str) -> Result<MediaSlot, RedfishError> {
+        let deadline = self.deadline();
+        let quirks = self.quirks();
+        let slot = self.current_slot(slot_id, &deadline).await?;
+        if !slot.has_media() {
+            return Ok(slot);
+        }
+        self.eject_slot(&slot, &quirks, &deadline).await
+    }
+
+    /// The slot with id (or path) `slot_id`, as read within the reuse window or read now;
+    /// slots are read in order only until it is found.
+    async fn current_slot(
+        &self,
+        slot_id: &str,
+        deadline: &Deadline,
+    ) -> Result<MediaSlot, RedfishError> {
+        let mut seen = Vec::new();
+        for path in self.slot_paths(deadline).await? {
+            let slot = match self.recent_slot(&path) {
+                Some(resource) => MediaSlot::from_resource(&resource),
+                None => self.read_slot(&path, deadline).await?,
+            };
+            if slot.id == slot_id || slot.path == slot_id {
+                return Ok(slot);
+            }
+            seen.push(slot.id);
+        }
+        Err(RedfishError::SlotNotFound {
+            bmc: self.client().bmc().to_string(),
+            system: self.id().to_string(),
+            slot: slot_id.to_string(),
+            available: seen.join(", "),
+        })
+    }
+
     async fn insert_into(
         &self,
         slot: &MediaSlot,
@@ -388,12 +460,13 @@ impl RedfishSystem {
         Ok(())
     }
 
+    /// Ejects and waits until the slot reads empty; the slot as last read.
     async fn eject_slot(
         &self,
         slot: &MediaSlot,
         quirks: &Quirks,
         deadline: &Deadline,
-    ) -> Result<(), RedfishError> {
+    ) -> Result<MediaSlot, RedfishError> {
         let eject_error = |failure: RequestFailure| RedfishError::EjectMedia {
             slot: slot.path.clone(),
             failure: Box::new(failure),
@@ -453,8 +526,7 @@ impl RedfishSystem {
             }
         }
         self.wait_for_slot(slot, |slot| !slot.has_media(), "ejected", deadline)
-            .await?;
-        Ok(())
+            .await
     }
 
     /// After a refused eject: fine when the slot reads empty, else the refusal stands.

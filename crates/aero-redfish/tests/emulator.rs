@@ -7,25 +7,7 @@ use aero_redfish::boot::{BootMode, BootOverride, BootPersistence, BootTarget};
 use aero_redfish::error::RedfishError;
 use aero_redfish::power::{PowerRequest, PowerState};
 use support::emulator::{Emulator, EmulatorOptions, PASSWORD, USERNAME, system_mac, system_uuid};
-use support::fake_bmc::{Behaviour, FakeBmc, Reply};
 use support::proxy::Proxy;
-
-/// A small HTTP server with a tiny "ISO" at /tiny.iso and /other.iso (and 404 elsewhere).
-async fn image_server() -> FakeBmc {
-    let server = FakeBmc::start(Default::default(), Behaviour::dmtf()).await;
-    server.hook(|request, _| {
-        (request.method == "GET" && (request.path == "/tiny.iso" || request.path == "/other.iso"))
-            .then(|| Reply {
-                status: 200,
-                headers: vec![(
-                    "content-type".to_string(),
-                    "application/octet-stream".to_string(),
-                )],
-                body: b"CD001 aerostat test image".to_vec(),
-            })
-    });
-    server
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn power_converges_idempotently_on_the_emulator() {
@@ -139,7 +121,7 @@ async fn power_converges_idempotently_on_the_emulator() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn virtual_media_and_boot_on_the_emulator() {
     let emulator = Emulator::start(EmulatorOptions::default()).await;
-    let images = image_server().await;
+    let images = support::image_server().await;
     let client = support::connect(&emulator.url, USERNAME, PASSWORD).await;
     let system = client.system(None).await.expect("the only system");
 

@@ -7,7 +7,11 @@
 
 mod support;
 
+use std::path::Path;
 use std::time::Duration;
+
+use aero_bmc::{BmcConnector, BmcError, BmcTarget, Credentials, TlsTrust};
+use aero_error::{Classify, ErrorClass};
 
 use aero_redfish::client::BmcClient;
 use aero_redfish::config::BmcConfig;
@@ -18,7 +22,10 @@ use aero_redfish::transport::{Sha256Fingerprint, TlsBackend, TlsConfig, TlsVerif
 use openssl::ssl::SslVersion;
 use support::emulator::{Emulator, EmulatorOptions, PASSWORD, USERNAME};
 use support::fake_bmc::{Behaviour, FakeBmc, Reply};
-use support::tls::{LEGACY_ECDHE_CIPHER, LEGACY_RSA_CIPHER, LegacyTlsFront, TestPki};
+use support::tls::{
+    LEGACY_ECDHE_CIPHER, LEGACY_RSA_CIPHER, LegacyTlsFront, MODERN_ECDHE_CIPHER, TestPki,
+    basic_constraints, expired_self_signed, self_signed,
+};
 use support::vendors;
 
 fn config_with(url: &str, backend: TlsBackend, verification: TlsVerification) -> BmcConfig {
@@ -462,4 +469,211 @@ async fn https_to_a_plain_http_server_is_a_permanent_tls_error() {
         );
         assert_eq!(failure.attempts, 1, "{backend:?}: {error}");
     }
+}
+
+/// The DMTF rackmount mockup behind TLS 1.2 with `certificate`.
+async fn bmc_with_certificate(certificate: &Path, key: &Path) -> (FakeBmc, LegacyTlsFront) {
+    let server = FakeBmc::mockup("public-rackmount1").await;
+    let front = LegacyTlsFront::start(
+        &server.url,
+        SslVersion::TLS1_2,
+        MODERN_ECDHE_CIPHER,
+        certificate,
+        key,
+    )
+    .await;
+    (server, front)
+}
+
+/// Issue 10 item 1: many BMCs ship a self-signed certificate marked CA:TRUE, which rustls
+/// refused as an end entity (`CaUsedAsEndEntity`) although the operator listed exactly it.
+#[tokio::test]
+async fn a_self_signed_ca_certificate_in_the_ca_file_works_with_both_backends() {
+    let directory = tempfile::tempdir().expect("dir");
+    let (certificate, key) =
+        self_signed(directory.path(), "bmc", "127.0.0.1", Some("IP:127.0.0.1"));
+    assert!(
+        basic_constraints(&certificate).contains("CA:TRUE"),
+        "{}",
+        basic_constraints(&certificate)
+    );
+    let pem = std::fs::read_to_string(&certificate).expect("pem");
+    let (_server, front) = bmc_with_certificate(&certificate, &key).await;
+    for backend in [TlsBackend::Rustls, TlsBackend::OpenSsl] {
+        for verification in [
+            TlsVerification::CaBundle(certificate.clone()),
+            TlsVerification::CaPem(pem.clone()),
+        ] {
+            let label = format!("{backend:?} {verification:?}");
+            let client = connect_with(&front.url, backend, verification)
+                .await
+                .unwrap_or_else(|error| panic!("{label}: {error}"));
+            let system = client.system(None).await.expect("system");
+            assert_eq!(system.id(), "437XR1138R2", "{label}");
+        }
+    }
+
+    // Through the port, as a node's settings give it: inline PEM, default backend.
+    let mut target = BmcTarget::new(&front.url, Credentials::new(USERNAME, PASSWORD));
+    target.tls = TlsTrust::CaPem(pem);
+    let bmc = support::fast_connector()
+        .connect(&target)
+        .await
+        .unwrap_or_else(|error| panic!("{}", error.report()));
+    let inventory = bmc.inventory().await.expect("inventory");
+    assert_eq!(inventory.serial_number.as_deref(), Some("437XR1138R2"));
+
+    // A certificate with only a common name (no subjectAltName), as many BMCs have: the
+    // listed certificate is matched on its common name.
+    let (common_name_only, key) = self_signed(directory.path(), "cn-only", "127.0.0.1", None);
+    let (_server, front) = bmc_with_certificate(&common_name_only, &key).await;
+    let client = connect_with(
+        &front.url,
+        TlsBackend::Rustls,
+        TlsVerification::CaBundle(common_name_only.clone()),
+    )
+    .await
+    .expect("common name of a listed certificate");
+    client.system(None).await.expect("system");
+}
+
+#[tokio::test]
+async fn refused_certificates_say_what_to_configure_instead() {
+    let directory = tempfile::tempdir().expect("dir");
+    let (certificate, key) =
+        self_signed(directory.path(), "bmc", "127.0.0.1", Some("IP:127.0.0.1"));
+    let (other, _) = self_signed(directory.path(), "other", "127.0.0.1", Some("IP:127.0.0.1"));
+    let presented: Sha256Fingerprint = TestPki::fingerprint_in(&certificate).parse().expect("fp");
+    let (_server, front) = bmc_with_certificate(&certificate, &key).await;
+
+    // Another CA:TRUE certificate in the CA file: refused, with the way out.
+    let result = connect_with(
+        &front.url,
+        TlsBackend::Rustls,
+        TlsVerification::CaBundle(other.clone()),
+    )
+    .await;
+    assert_tls_failure(result, "presented a CA certificate (CA:TRUE");
+    let text = connect_with(
+        &front.url,
+        TlsBackend::Rustls,
+        TlsVerification::CaBundle(other.clone()),
+    )
+    .await
+    .expect_err("refused")
+    .to_string();
+    assert!(
+        text.contains(&format!("the CA file {}", other.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("pin its SHA-256 fingerprint {presented}")),
+        "{text}"
+    );
+    assert!(text.contains("exactly this certificate"), "{text}");
+    assert!(text.contains("insecure"), "{text}");
+    assert!(!text.contains("CaUsedAsEndEntity"), "{text}");
+
+    // The OpenSSL backend refuses it too, and says the same.
+    let text = connect_with(
+        &front.url,
+        TlsBackend::OpenSsl,
+        TlsVerification::CaBundle(other),
+    )
+    .await
+    .expect_err("refused")
+    .to_string();
+    assert!(text.contains("self-signed certificate"), "{text}");
+    assert!(
+        text.contains(&format!("pin its SHA-256 fingerprint {presented}")),
+        "{text}"
+    );
+
+    // System roots: set a CA file, or pin (rustls's system verifier does not hand out the
+    // certificate, so its message gives the command that shows the fingerprint).
+    let port = front.url.rsplit(':').next().expect("port");
+    for (backend, pin) in [
+        (
+            TlsBackend::Rustls,
+            format!("openssl s_client -connect 127.0.0.1:{port}"),
+        ),
+        (
+            TlsBackend::OpenSsl,
+            format!("pin its SHA-256 fingerprint {presented}"),
+        ),
+    ] {
+        let text = connect_with(&front.url, backend, TlsVerification::SystemRoots)
+            .await
+            .expect_err("untrusted")
+            .to_string();
+        assert!(
+            text.contains("set the BMC's CA file"),
+            "{backend:?}: {text}"
+        );
+        assert!(text.contains(&pin), "{backend:?}: {text}");
+    }
+
+    // A listed certificate for another name, and an expired one.
+    let (misnamed, key) = self_signed(
+        directory.path(),
+        "misnamed",
+        "bmc.other.example",
+        Some("DNS:bmc.other.example"),
+    );
+    let (_server, front) = bmc_with_certificate(&misnamed, &key).await;
+    let result = connect_with(
+        &front.url,
+        TlsBackend::Rustls,
+        TlsVerification::CaBundle(misnamed),
+    )
+    .await;
+    assert_tls_failure(
+        result,
+        "issued for bmc.other.example, not 127.0.0.1; reissue it on the BMC with subjectAltName 127.0.0.1, or pin",
+    );
+    let (expired, key) = expired_self_signed(directory.path(), "expired");
+    let (_server, front) = bmc_with_certificate(&expired, &key).await;
+    let result = connect_with(
+        &front.url,
+        TlsBackend::Rustls,
+        TlsVerification::CaBundle(expired.clone()),
+    )
+    .await;
+    assert_tls_failure(result, "the BMC's certificate expired on ");
+
+    // A real CA certificate (key usage: certificate and CRL signing only) served as the
+    // BMC's own and listed: its key usage excludes a TLS server.
+    let pki = TestPki::generate();
+    let (_ca_server, ca_front) =
+        bmc_with_certificate(&pki.ca_certificate, &pki.directory.path().join("ca.key")).await;
+    let result = connect_with(
+        &ca_front.url,
+        TlsBackend::Rustls,
+        TlsVerification::CaBundle(pki.ca_certificate.clone()),
+    )
+    .await;
+    assert_tls_failure(
+        result,
+        "may not be used by a TLS server (its key usage is only",
+    );
+
+    // Through the port: a permanent TLS refusal whose report carries the explanation.
+    let mut target = BmcTarget::new(&front.url, Credentials::new(USERNAME, PASSWORD));
+    target.tls = TlsTrust::CaPem(std::fs::read_to_string(&expired).expect("pem"));
+    let error = match support::fast_connector().connect(&target).await {
+        Ok(_) => panic!("an expired certificate was accepted"),
+        Err(error) => error,
+    };
+    assert!(
+        matches!(error, BmcError::TlsRefused { .. }),
+        "{}",
+        error.report()
+    );
+    assert_eq!(error.class(), ErrorClass::Permanent);
+    let report = error.report();
+    assert!(report.contains("renew it on the BMC"), "{report}");
+    assert!(
+        report.contains("the BMC's certificate expired on "),
+        "{report}"
+    );
 }

@@ -16,6 +16,7 @@
 //!
 //! A quirk can switch a BMC to one connection per request (the `connection_close` quirk).
 
+mod certificates;
 mod openssl_client;
 mod rustls_client;
 
@@ -74,8 +75,12 @@ pub enum TlsVerification {
     /// Against the system's trust store (default).
     #[default]
     SystemRoots,
-    /// Against the PEM certificates in this file only.
+    /// Against the PEM certificates in this file only. A BMC certificate listed in it
+    /// itself (a self-signed one, even marked `CA:TRUE`) is accepted when it is valid and
+    /// issued for the BMC's host (see `transport/certificates.rs`).
     CaBundle(PathBuf),
+    /// As [`TlsVerification::CaBundle`], with the PEM text given here instead of a file.
+    CaPem(String),
     /// The end-entity certificate must have this SHA-256 fingerprint (both backends). Chain,
     /// name and validity period are not checked: the pin is the trust decision.
     Fingerprint(Sha256Fingerprint),
@@ -230,9 +235,14 @@ impl Transport {
             );
         }
         let client = match tls.backend {
-            TlsBackend::OpenSsl if https => HttpClient::OpenSsl(
-                openssl_client::OpenSslClient::new(&tls.verification, connect_timeout, &display)?,
-            ),
+            TlsBackend::OpenSsl if https => {
+                HttpClient::OpenSsl(openssl_client::OpenSslClient::new(
+                    &tls.verification,
+                    connect_timeout,
+                    &display,
+                    endpoint.port_or_known_default().unwrap_or(443),
+                )?)
+            }
             TlsBackend::OpenSsl | TlsBackend::Rustls => {
                 HttpClient::Rustls(rustls_client::RustlsClient::new(
                     endpoint,
@@ -366,20 +376,31 @@ fn kind_from_text(detail: &str) -> TransportFailureKind {
     }
 }
 
-/// Reads a CA bundle file (PEM); each backend parses it with its own TLS library.
-fn read_ca_pem(path: &std::path::Path, bmc: &str) -> Result<Vec<u8>, RedfishError> {
-    std::fs::read(path).map_err(|source| RedfishError::ReadCaBundle {
-        bmc: bmc.to_string(),
-        path: path.display().to_string(),
-        source,
-    })
+/// The CA certificates (PEM) of a verification and where they come from (a file path, or
+/// `(inline)`), for [`TlsVerification::CaBundle`] and [`TlsVerification::CaPem`]; each
+/// backend parses them with its own TLS library.
+fn ca_pem(
+    verification: &TlsVerification,
+    bmc: &str,
+) -> Result<Option<(Vec<u8>, String)>, RedfishError> {
+    match verification {
+        TlsVerification::CaBundle(path) => std::fs::read(path)
+            .map(|pem| Some((pem, path.display().to_string())))
+            .map_err(|source| RedfishError::ReadCaBundle {
+                bmc: bmc.to_string(),
+                path: path.display().to_string(),
+                source,
+            }),
+        TlsVerification::CaPem(pem) => Ok(Some((pem.as_bytes().to_vec(), "(inline)".to_string()))),
+        _ => Ok(None),
+    }
 }
 
 /// The error for a CA bundle without a usable certificate.
-fn ca_bundle_error(path: &std::path::Path, bmc: &str, reason: String) -> RedfishError {
+fn ca_bundle_error(origin: &str, bmc: &str, reason: String) -> RedfishError {
     RedfishError::ParseCaBundle {
         bmc: bmc.to_string(),
-        path: path.display().to_string(),
+        path: origin.to_string(),
         reason,
     }
 }

@@ -46,10 +46,11 @@ use tokio_openssl::SslStream;
 
 use crate::error::{RedfishError, TransportFailureKind, human_duration};
 
+use super::certificates::{CertificateProblem, certificate_names, pin_mismatch_text, refusal_text};
 use super::{
     Exchange, MAX_REDIRECTS, POOL_IDLE_TIMEOUT, POOL_MAX_IDLE_PER_HOST, RawResponse,
-    Sha256Fingerprint, TlsVerification, TransportFailure, USER_AGENT, ca_bundle_error, error_chain,
-    kind_from_text, read_ca_pem,
+    Sha256Fingerprint, TlsVerification, TransportFailure, USER_AGENT, ca_bundle_error, ca_pem,
+    error_chain, kind_from_text,
 };
 
 /// OpenSSL cipher string of the legacy backend: everything OpenSSL still implements, at
@@ -67,8 +68,9 @@ impl OpenSslClient {
         verification: &TlsVerification,
         connect_timeout: Duration,
         bmc: &str,
+        port: u16,
     ) -> Result<Self, RedfishError> {
-        let tls = Arc::new(TlsSetup::new(verification, bmc)?);
+        let tls = Arc::new(TlsSetup::new(verification, bmc, port)?);
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -236,10 +238,13 @@ enum CertificateCheck {
 struct TlsSetup {
     connector: SslConnector,
     check: CertificateCheck,
+    /// For explaining refusals.
+    verification: TlsVerification,
+    port: u16,
 }
 
 impl TlsSetup {
-    fn new(verification: &TlsVerification, bmc: &str) -> Result<Self, RedfishError> {
+    fn new(verification: &TlsVerification, bmc: &str, port: u16) -> Result<Self, RedfishError> {
         let build_error = |error: openssl::error::ErrorStack| RedfishError::BuildTransport {
             bmc: bmc.to_string(),
             reason: format!("OpenSSL: {error}"),
@@ -256,13 +261,13 @@ impl TlsSetup {
         ));
         let check = match verification {
             TlsVerification::SystemRoots => CertificateCheck::Chain,
-            TlsVerification::CaBundle(path) => {
-                let pem = read_ca_pem(path, bmc)?;
+            TlsVerification::CaBundle(_) | TlsVerification::CaPem(_) => {
+                let (pem, origin) = ca_pem(verification, bmc)?.unwrap_or_default();
                 let certificates = X509::stack_from_pem(&pem)
-                    .map_err(|error| ca_bundle_error(path, bmc, error.to_string()))?;
+                    .map_err(|error| ca_bundle_error(&origin, bmc, error.to_string()))?;
                 if certificates.is_empty() {
                     return Err(ca_bundle_error(
-                        path,
+                        &origin,
                         bmc,
                         "no PEM certificate found".to_string(),
                     ));
@@ -271,7 +276,7 @@ impl TlsSetup {
                 for certificate in certificates {
                     store
                         .add_cert(certificate)
-                        .map_err(|error| ca_bundle_error(path, bmc, error.to_string()))?;
+                        .map_err(|error| ca_bundle_error(&origin, bmc, error.to_string()))?;
                 }
                 // Replaces the store with the system roots: only the bundle is trusted.
                 builder.set_cert_store(store.build());
@@ -286,6 +291,8 @@ impl TlsSetup {
         Ok(TlsSetup {
             connector: builder.build(),
             check,
+            verification: verification.clone(),
+            port,
         })
     }
 
@@ -298,25 +305,39 @@ impl TlsSetup {
         let setup_failure =
             |error: openssl::error::ErrorStack| tls_failure(format!("TLS setup failed: {error}"));
         let mut configuration = self.connector.configure().map_err(setup_failure)?;
-        let presented: Arc<Mutex<Option<Sha256Fingerprint>>> = Arc::default();
+        // The end-entity certificate (depth 0) as presented, for pins and explanations.
+        let presented: Arc<Mutex<Option<Vec<u8>>>> = Arc::default();
+        let seen = presented.clone();
+        let remember = move |context: &mut openssl::x509::X509StoreContextRef| {
+            if context.error_depth() == 0
+                && let Some(der) = context
+                    .current_cert()
+                    .and_then(|certificate| certificate.to_der().ok())
+                && let Ok(mut slot) = seen.lock()
+            {
+                *slot = Some(der);
+            }
+        };
         match &self.check {
-            CertificateCheck::Chain => {}
+            CertificateCheck::Chain => {
+                configuration.set_verify_callback(SslVerifyMode::PEER, move |verified, context| {
+                    remember(context);
+                    verified
+                });
+            }
             CertificateCheck::Pinned(pin) => {
                 configuration.set_verify_hostname(false);
                 let pin = *pin;
-                let seen = presented.clone();
                 configuration.set_verify_callback(SslVerifyMode::PEER, move |_, context| {
                     // The chain does not matter; only the end-entity certificate (depth 0).
                     if context.error_depth() > 0 {
                         return true;
                     }
+                    remember(context);
                     let fingerprint = context
                         .current_cert()
                         .and_then(|certificate| certificate.to_der().ok())
                         .map(|der| Sha256Fingerprint::of_der(&der));
-                    if let Ok(mut slot) = seen.lock() {
-                        *slot = fingerprint;
-                    }
                     fingerprint == Some(pin)
                 });
             }
@@ -325,11 +346,12 @@ impl TlsSetup {
         let ssl = configuration.into_ssl(host).map_err(setup_failure)?;
         let mut stream = SslStream::new(ssl, tcp).map_err(setup_failure)?;
         if let Err(error) = Pin::new(&mut stream).connect().await {
-            let presented = presented.lock().ok().and_then(|slot| *slot);
+            let presented = presented.lock().ok().and_then(|slot| slot.clone());
             return Err(tls_failure(self.describe_failure(
                 &error,
                 stream.ssl(),
-                presented,
+                host,
+                presented.as_deref(),
             )));
         }
         if let CertificateCheck::Pinned(pin) = &self.check {
@@ -339,7 +361,7 @@ impl TlsSetup {
                 .and_then(|certificate| certificate.to_der().ok())
                 .map(|der| Sha256Fingerprint::of_der(&der));
             if fingerprint != Some(*pin) {
-                return Err(tls_failure(pin_mismatch(fingerprint, pin)));
+                return Err(tls_failure(pin_mismatch_text(fingerprint, pin, host)));
             }
         }
         Ok(OpenSslStream(stream))
@@ -349,20 +371,24 @@ impl TlsSetup {
         &self,
         error: &openssl::ssl::Error,
         ssl: &SslRef,
-        presented: Option<Sha256Fingerprint>,
+        host: &str,
+        presented: Option<&[u8]>,
     ) -> String {
         let mut detail = format!("TLS handshake failed: {}", error_chain(error));
+        let fingerprint = presented.map(Sha256Fingerprint::of_der);
         match &self.check {
-            CertificateCheck::Pinned(pin) if presented.is_some_and(|seen| seen != *pin) => {
+            CertificateCheck::Pinned(pin) if fingerprint.is_some_and(|seen| seen != *pin) => {
                 detail.push_str(": ");
-                detail.push_str(&pin_mismatch(presented, pin));
+                detail.push_str(&pin_mismatch_text(fingerprint, pin, host));
             }
             CertificateCheck::Chain => {
                 let result = ssl.verify_result();
                 if result != X509VerifyResult::OK {
+                    let problem = problem_of(result, presented);
                     detail.push_str(&format!(
-                        ": certificate verification failed: {}",
-                        result.error_string()
+                        ": certificate verification failed: {}; {}",
+                        result.error_string(),
+                        refusal_text(&problem, &self.verification, host, self.port, fingerprint)
                     ));
                 }
             }
@@ -372,12 +398,26 @@ impl TlsSetup {
     }
 }
 
-fn pin_mismatch(presented: Option<Sha256Fingerprint>, pin: &Sha256Fingerprint) -> String {
-    match presented {
-        Some(presented) => {
-            format!("certificate fingerprint {presented} does not match the pinned {pin}")
+/// What an OpenSSL verification result means.
+fn problem_of(result: X509VerifyResult, presented: Option<&[u8]>) -> CertificateProblem {
+    use openssl_sys as ffi;
+    match result.as_raw() {
+        ffi::X509_V_ERR_CERT_HAS_EXPIRED => CertificateProblem::Expired { not_after: None },
+        ffi::X509_V_ERR_CERT_NOT_YET_VALID => CertificateProblem::NotYetValid { not_before: None },
+        ffi::X509_V_ERR_HOSTNAME_MISMATCH | ffi::X509_V_ERR_IP_ADDRESS_MISMATCH => {
+            CertificateProblem::WrongName {
+                presented: presented.map(certificate_names).unwrap_or_default(),
+            }
         }
-        None => format!("the BMC presented no certificate to compare with the pinned {pin}"),
+        ffi::X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+        | ffi::X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN
+        | ffi::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+        | ffi::X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
+        | ffi::X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE => CertificateProblem::UntrustedIssuer,
+        ffi::X509_V_ERR_INVALID_PURPOSE => CertificateProblem::WrongPurpose(
+            "its key usages exclude TLS server authentication".to_string(),
+        ),
+        _ => CertificateProblem::Other(result.error_string().to_string()),
     }
 }
 
@@ -519,7 +559,8 @@ mod tests {
 
     #[test]
     fn legacy_setup_runs_at_security_level_0() {
-        let setup = TlsSetup::new(&TlsVerification::SystemRoots, "https://bmc:443").expect("setup");
+        let setup =
+            TlsSetup::new(&TlsVerification::SystemRoots, "https://bmc:443", 443).expect("setup");
         assert_eq!(setup.connector.context().security_level(), 0);
     }
 }

@@ -1,24 +1,58 @@
 //! The default transport: `reqwest` with rustls (TLS 1.2/1.3, modern suites), also used for
 //! plain-HTTP endpoints.
 //!
-//! A pinned fingerprint is a custom rustls certificate verifier. When a handshake fails the
-//! way old firmware makes it fail (TLS 1.0/1.1 only, or no suite rustls accepts), the error
+//! A pinned fingerprint and a CA file are custom rustls certificate verifiers: the pin
+//! accepts exactly one certificate; the CA file verifier checks chains as webpki does and
+//! also accepts a BMC certificate listed in the file itself (a self-signed one, even marked
+//! `CA:TRUE`; see `certificates.rs` for the checks and why they are safe). Every refused
+//! certificate is explained with what to configure instead. When a handshake fails the way
+//! old firmware makes it fail (TLS 1.0/1.1 only, or no suite rustls accepts), the error
 //! says so and names the OpenSSL backend.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rustls::CertificateError;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::error::{RedfishError, TransportFailureKind};
 
+use super::certificates::{
+    CertificateProblem, CertificateRefusal, Host, check_listed_certificate, refusal_text,
+};
 use super::{
     Exchange, MAX_REDIRECTS, POOL_IDLE_TIMEOUT, POOL_MAX_IDLE_PER_HOST, RawResponse,
-    Sha256Fingerprint, TlsVerification, TransportFailure, USER_AGENT, ca_bundle_error, error_chain,
-    kind_from_text, read_ca_pem,
+    Sha256Fingerprint, TlsVerification, TransportFailure, USER_AGENT, ca_bundle_error, ca_pem,
+    error_chain, kind_from_text,
 };
 
 /// The `reqwest` client of one BMC.
 pub(super) struct RustlsClient {
     client: reqwest::Client,
+    /// How certificates are checked, to explain refusals the system verifier reports.
+    refusals: Option<RefusalContext>,
+}
+
+/// What a refusal message needs to know.
+#[derive(Debug, Clone)]
+struct RefusalContext {
+    verification: TlsVerification,
+    host: String,
+    port: u16,
+}
+
+impl RefusalContext {
+    fn refuse(&self, problem: &CertificateProblem, presented: Option<Sha256Fingerprint>) -> String {
+        refusal_text(
+            problem,
+            &self.verification,
+            &self.host,
+            self.port,
+            presented,
+        )
+    }
 }
 
 impl RustlsClient {
@@ -47,8 +81,18 @@ impl RustlsClient {
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_max_idle_per_host(POOL_MAX_IDLE_PER_HOST)
             .user_agent(USER_AGENT);
-        if let Some(verification) = verification {
-            builder = configure_tls(builder.tls_backend_rustls(), verification, bmc)?;
+        let refusals = verification.map(|verification| RefusalContext {
+            verification: verification.clone(),
+            host: endpoint
+                .host_str()
+                .unwrap_or_default()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+            port: endpoint.port_or_known_default().unwrap_or(443),
+        });
+        if let Some(context) = &refusals {
+            builder = configure_tls(builder.tls_backend_rustls(), context, bmc)?;
         }
         let client = builder
             .build()
@@ -56,7 +100,7 @@ impl RustlsClient {
                 bmc: bmc.to_string(),
                 reason: error_chain(&error),
             })?;
-        Ok(RustlsClient { client })
+        Ok(RustlsClient { client, refusals })
     }
 
     /// Sends one request and reads the whole answer, within `timeout`.
@@ -73,11 +117,15 @@ impl RustlsClient {
         if let Some(body) = exchange.body {
             builder = builder.body(body);
         }
-        let response = builder.send().await.map_err(classify_reqwest_error)?;
+        let refusals = self.refusals.as_ref();
+        let response = builder
+            .send()
+            .await
+            .map_err(|error| classify_reqwest_error(error, refusals))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.bytes().await.map_err(|error| {
-            let mut failure = classify_reqwest_error(error);
+            let mut failure = classify_reqwest_error(error, refusals);
             if failure.kind == TransportFailureKind::Other {
                 failure.kind = TransportFailureKind::Body;
             }
@@ -93,53 +141,211 @@ impl RustlsClient {
 
 fn configure_tls(
     mut builder: reqwest::ClientBuilder,
-    verification: &TlsVerification,
+    context: &RefusalContext,
     bmc: &str,
 ) -> Result<reqwest::ClientBuilder, RedfishError> {
-    match verification {
+    match &context.verification {
         TlsVerification::SystemRoots => {}
-        TlsVerification::CaBundle(path) => {
-            let pem = read_ca_pem(path, bmc)?;
-            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|error| ca_bundle_error(path, bmc, error_chain(&error)))?;
-            if certificates.is_empty() {
-                return Err(ca_bundle_error(
-                    path,
-                    bmc,
-                    "no PEM certificate found".to_string(),
-                ));
-            }
-            builder = builder.tls_certs_only(certificates);
+        TlsVerification::CaBundle(_) | TlsVerification::CaPem(_) => {
+            builder = builder.tls_backend_preconfigured(ca_rustls_config(context, bmc)?);
         }
         TlsVerification::Insecure => {
             builder = builder.tls_danger_accept_invalid_certs(true);
         }
         TlsVerification::Fingerprint(fingerprint) => {
-            builder = builder.tls_backend_preconfigured(pinned_rustls_config(*fingerprint, bmc)?);
+            let verifier = PinnedCertificateVerifier {
+                fingerprint: *fingerprint,
+                context: context.clone(),
+                provider: provider(),
+            };
+            builder = builder.tls_backend_preconfigured(rustls_config(Arc::new(verifier), bmc)?);
         }
     }
     Ok(builder)
 }
 
-fn pinned_rustls_config(
-    fingerprint: Sha256Fingerprint,
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// A client configuration with `verifier` and the safe default protocol versions.
+fn rustls_config(
+    verifier: Arc<dyn ServerCertVerifier>,
     bmc: &str,
 ) -> Result<rustls::ClientConfig, RedfishError> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = PinnedCertificateVerifier {
-        fingerprint,
-        provider: provider.clone(),
-    };
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|error| RedfishError::BuildTransport {
             bmc: bmc.to_string(),
             reason: error.to_string(),
         })?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     Ok(config)
+}
+
+/// The configuration for a CA file (or inline CA PEM): [`CaFileVerifier`] over its
+/// certificates.
+fn ca_rustls_config(
+    context: &RefusalContext,
+    bmc: &str,
+) -> Result<rustls::ClientConfig, RedfishError> {
+    let Some((pem, origin)) = ca_pem(&context.verification, bmc)? else {
+        return Err(RedfishError::BuildTransport {
+            bmc: bmc.to_string(),
+            reason: "no CA certificates configured".to_string(),
+        });
+    };
+    let listed = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| ca_bundle_error(&origin, bmc, error.to_string()))?;
+    if listed.is_empty() {
+        return Err(ca_bundle_error(
+            &origin,
+            bmc,
+            "no PEM certificate found".to_string(),
+        ));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in &listed {
+        roots
+            .add(certificate.clone())
+            .map_err(|error| ca_bundle_error(&origin, bmc, error.to_string()))?;
+    }
+    let inner =
+        rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+            .build()
+            .map_err(|error| RedfishError::BuildTransport {
+                bmc: bmc.to_string(),
+                reason: error.to_string(),
+            })?;
+    let verifier = CaFileVerifier {
+        inner,
+        listed,
+        context: context.clone(),
+    };
+    rustls_config(Arc::new(verifier), bmc)
+}
+
+/// A refusal rustls carries to the client: the explained text as the certificate error.
+fn refusal(text: String) -> rustls::Error {
+    rustls::Error::InvalidCertificate(CertificateError::Other(rustls::OtherError(Arc::new(
+        CertificateRefusal(text),
+    ))))
+}
+
+fn system_time(time: UnixTime) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(time.as_secs())
+}
+
+/// What a rustls certificate error means.
+#[allow(deprecated)]
+fn problem_of(error: &CertificateError) -> CertificateProblem {
+    match error {
+        CertificateError::UnknownIssuer => CertificateProblem::UntrustedIssuer,
+        CertificateError::NotValidForName => CertificateProblem::WrongName {
+            presented: Vec::new(),
+        },
+        CertificateError::NotValidForNameContext { presented, .. } => {
+            CertificateProblem::WrongName {
+                presented: presented.clone(),
+            }
+        }
+        CertificateError::Expired => CertificateProblem::Expired { not_after: None },
+        CertificateError::ExpiredContext { not_after, .. } => CertificateProblem::Expired {
+            not_after: Some(system_time(*not_after)),
+        },
+        CertificateError::NotValidYet => CertificateProblem::NotYetValid { not_before: None },
+        CertificateError::NotValidYetContext { not_before, .. } => {
+            CertificateProblem::NotYetValid {
+                not_before: Some(system_time(*not_before)),
+            }
+        }
+        CertificateError::UnsupportedSignatureAlgorithm
+        | CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. } => {
+            CertificateProblem::WeakSignature
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            CertificateProblem::WrongPurpose(
+                "its extended key usage excludes TLS server authentication".to_string(),
+            )
+        }
+        CertificateError::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+            CertificateProblem::CaAsEndEntity
+        }
+        other => CertificateProblem::Other(other.to_string()),
+    }
+}
+
+/// Verifies against the certificates of a CA file: chains as webpki checks them, and a BMC
+/// certificate listed in the file itself (byte-identical) by
+/// [`check_listed_certificate`]. Refusals are explained ([`refusal_text`]). Handshake
+/// signatures are always verified against the presented certificate's key.
+#[derive(Debug)]
+struct CaFileVerifier {
+    inner: Arc<rustls::client::WebPkiServerVerifier>,
+    listed: Vec<CertificateDer<'static>>,
+    context: RefusalContext,
+}
+
+impl ServerCertVerifier for CaFileVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let presented = || Some(Sha256Fingerprint::of_der(end_entity.as_ref()));
+        let host = Host::parse(&server_name.to_str());
+        if self
+            .listed
+            .iter()
+            .any(|listed| listed.as_ref() == end_entity.as_ref())
+        {
+            return check_listed_certificate(end_entity.as_ref(), &host, system_time(now))
+                .map(|()| ServerCertVerified::assertion())
+                .map_err(|problem| refusal(self.context.refuse(&problem, presented())));
+        }
+        self.inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            .map_err(|error| match error {
+                rustls::Error::InvalidCertificate(certificate_error) => refusal(
+                    self.context
+                        .refuse(&problem_of(&certificate_error), presented()),
+                ),
+                other => other,
+            })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+
+    fn root_hint_subjects(&self) -> Option<&[rustls::DistinguishedName]> {
+        self.inner.root_hint_subjects()
+    }
 }
 
 /// Accepts exactly the end-entity certificate with the pinned SHA-256 fingerprint; handshake
@@ -147,25 +353,27 @@ fn pinned_rustls_config(
 #[derive(Debug)]
 struct PinnedCertificateVerifier {
     fingerprint: Sha256Fingerprint,
+    context: RefusalContext,
     provider: Arc<rustls::crypto::CryptoProvider>,
 }
 
-impl rustls::client::danger::ServerCertVerifier for PinnedCertificateVerifier {
+impl ServerCertVerifier for PinnedCertificateVerifier {
     fn verify_server_cert(
         &self,
-        end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &rustls::pki_types::ServerName<'_>,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
         let presented = Sha256Fingerprint::of_der(end_entity.as_ref());
         if presented == self.fingerprint {
-            Ok(rustls::client::danger::ServerCertVerified::assertion())
+            Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General(format!(
-                "certificate fingerprint {presented} does not match the pinned {}",
-                self.fingerprint
+            Err(refusal(super::certificates::pin_mismatch_text(
+                Some(presented),
+                &self.fingerprint,
+                &self.context.host,
             )))
         }
     }
@@ -173,9 +381,9 @@ impl rustls::client::danger::ServerCertVerifier for PinnedCertificateVerifier {
     fn verify_tls12_signature(
         &self,
         message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
+        cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls12_signature(
             message,
             cert,
@@ -187,9 +395,9 @@ impl rustls::client::danger::ServerCertVerifier for PinnedCertificateVerifier {
     fn verify_tls13_signature(
         &self,
         message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
+        cert: &CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         rustls::crypto::verify_tls13_signature(
             message,
             cert,
@@ -205,10 +413,32 @@ impl rustls::client::danger::ServerCertVerifier for PinnedCertificateVerifier {
     }
 }
 
-fn classify_reqwest_error(error: reqwest::Error) -> TransportFailure {
+fn classify_reqwest_error(
+    error: reqwest::Error,
+    refusals: Option<&RefusalContext>,
+) -> TransportFailure {
     let mut detail = error_chain(&error);
     let lowered = detail.to_ascii_lowercase();
     let rustls_error = find_rustls_error(&error);
+    if let Some(rustls::Error::InvalidCertificate(certificate_error)) = rustls_error {
+        // A refusal: say why and what to configure, without the HTTP stack's wrapping.
+        let explained = match certificate_error {
+            CertificateError::Other(other) => other
+                .0
+                .downcast_ref::<CertificateRefusal>()
+                .map(|refusal| refusal.0.clone()),
+            _ => None,
+        };
+        let text = explained.or_else(|| {
+            refusals.map(|context| context.refuse(&problem_of(certificate_error), None))
+        });
+        if let Some(text) = text {
+            return TransportFailure {
+                kind: TransportFailureKind::Tls,
+                detail: format!("TLS certificate refused: {text}"),
+            };
+        }
+    }
     let kind = if error.is_timeout() {
         TransportFailureKind::Timeout
     } else if rustls_error.is_some()

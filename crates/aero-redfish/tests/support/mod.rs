@@ -39,6 +39,37 @@ pub fn fast_config(url: &str, username: &str, password: &str) -> BmcConfig {
     config
 }
 
+/// A port connector with the settings of [`fast_config`].
+pub fn fast_connector() -> aero_redfish::port::RedfishConnector {
+    let config = fast_config("http://127.0.0.1", "", "");
+    aero_redfish::port::RedfishConnector {
+        auth: config.auth,
+        timing: config.timing,
+        retry: config.retry,
+        quirks: config.quirks,
+    }
+}
+
+/// A small HTTP server with tiny images at /tiny.iso, /other.iso and /config.img (and 404
+/// elsewhere), for virtual media inserts.
+pub async fn image_server() -> fake_bmc::FakeBmc {
+    let server = fake_bmc::FakeBmc::start(Default::default(), fake_bmc::Behaviour::dmtf()).await;
+    server.hook(|request, _| {
+        let served = ["/tiny.iso", "/other.iso", "/config.img"];
+        (request.method == "GET" && served.contains(&request.path.as_str())).then(|| {
+            fake_bmc::Reply {
+                status: 200,
+                headers: vec![(
+                    "content-type".to_string(),
+                    "application/octet-stream".to_string(),
+                )],
+                body: b"CD001 aerostat test image".to_vec(),
+            }
+        })
+    });
+    server
+}
+
 /// Connects with [`fast_config`].
 pub async fn connect(url: &str, username: &str, password: &str) -> BmcClient {
     BmcClient::connect(fast_config(url, username, password))

@@ -123,8 +123,13 @@ impl TestPki {
     }
 
     pub fn fingerprint_of(&self, certificate: &Path) -> String {
+        TestPki::fingerprint_in(certificate)
+    }
+
+    /// `openssl x509 -fingerprint -sha256` of any certificate file, as printed.
+    pub fn fingerprint_in(certificate: &Path) -> String {
         openssl(
-            self.directory.path(),
+            certificate.parent().expect("directory"),
             &[
                 "x509",
                 "-noout",
@@ -138,6 +143,113 @@ impl TestPki {
         .to_string()
     }
 }
+
+/// A self-signed certificate and key made as BMCs make theirs, with `openssl req -x509`
+/// (which marks it `CA:TRUE`), for common name `common_name` and, when given, the
+/// subjectAltName `alternative_names` (e.g. `IP:127.0.0.1`). Files `<name>.crt`, `<name>.key`.
+pub fn self_signed(
+    directory: &Path,
+    name: &str,
+    common_name: &str,
+    alternative_names: Option<&str>,
+) -> (PathBuf, PathBuf) {
+    let subject = format!("/CN={common_name}");
+    let (certificate, key) = (format!("{name}.crt"), format!("{name}.key"));
+    let mut arguments = vec![
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-keyout",
+        key.as_str(),
+        "-out",
+        certificate.as_str(),
+        "-subj",
+        subject.as_str(),
+    ];
+    let extension = alternative_names.map(|names| format!("subjectAltName={names}"));
+    if let Some(extension) = &extension {
+        arguments.extend(["-addext", extension.as_str()]);
+    }
+    openssl(directory, &arguments);
+    (directory.join(certificate), directory.join(key))
+}
+
+/// The basic constraints of a certificate as `openssl x509` prints them.
+pub fn basic_constraints(certificate: &Path) -> String {
+    openssl(
+        certificate.parent().expect("directory"),
+        &[
+            "x509",
+            "-noout",
+            "-ext",
+            "basicConstraints",
+            "-in",
+            &certificate.display().to_string(),
+        ],
+    )
+}
+
+/// A self-signed `CA:TRUE` certificate for 127.0.0.1 that expired yesterday (made with the
+/// openssl crate: `openssl req` cannot date a certificate in the past).
+pub fn expired_self_signed(directory: &Path, name: &str) -> (PathBuf, PathBuf) {
+    use openssl::asn1::Asn1Time;
+    use openssl::bn::BigNum;
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
+    use openssl::x509::{X509, X509NameBuilder};
+
+    let key = PKey::from_rsa(Rsa::generate(2048).expect("rsa")).expect("key");
+    let mut subject = X509NameBuilder::new().expect("name");
+    subject
+        .append_entry_by_text("CN", "127.0.0.1")
+        .expect("common name");
+    let subject = subject.build();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let mut builder = X509::builder().expect("builder");
+    builder.set_version(2).expect("version");
+    let serial = BigNum::from_u32(7).and_then(|serial| serial.to_asn1_integer());
+    builder
+        .set_serial_number(&serial.expect("serial"))
+        .expect("serial");
+    builder.set_subject_name(&subject).expect("subject");
+    builder.set_issuer_name(&subject).expect("issuer");
+    builder.set_pubkey(&key).expect("public key");
+    builder
+        .set_not_before(&Asn1Time::from_unix(now - 10 * 86_400).expect("time"))
+        .expect("not before");
+    builder
+        .set_not_after(&Asn1Time::from_unix(now - 86_400).expect("time"))
+        .expect("not after");
+    builder
+        .append_extension(BasicConstraints::new().critical().ca().build().expect("ca"))
+        .expect("basic constraints");
+    let alternative_names = SubjectAlternativeName::new()
+        .ip("127.0.0.1")
+        .build(&builder.x509v3_context(None, None))
+        .expect("san");
+    builder
+        .append_extension(alternative_names)
+        .expect("subject alternative name");
+    builder.sign(&key, MessageDigest::sha256()).expect("sign");
+    let certificate_path = directory.join(format!("{name}.crt"));
+    let key_path = directory.join(format!("{name}.key"));
+    std::fs::write(&certificate_path, builder.build().to_pem().expect("pem")).expect("write");
+    std::fs::write(&key_path, key.private_key_to_pem_pkcs8().expect("pem")).expect("write");
+    (certificate_path, key_path)
+}
+
+/// ECDHE with RSA signatures, AES-128-GCM: a TLS 1.2 suite rustls accepts, for serving test
+/// certificates with [`LegacyTlsFront`] at a modern protocol version.
+pub const MODERN_ECDHE_CIPHER: &str = "ECDHE-RSA-AES128-GCM-SHA256";
 
 /// ECDHE with RSA signatures, AES-128-CBC, SHA-1 MAC: under TLS 1.0/1.1 the key exchange is
 /// signed with MD5+SHA-1, which OpenSSL 3 clients refuse below security level 0 ("legacy
