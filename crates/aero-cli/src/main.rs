@@ -87,7 +87,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => render::run(&context, args),
         Command::Site(args) => site::run(&context, args),
-        Command::Bmc(args) => run_async(bmc::run(args)),
+        Command::Bmc(args) => run_async(bmc::run(&context, args)),
         Command::Secrets(args) => secrets::run(&context, args),
     };
     match result {
@@ -97,7 +97,7 @@ fn main() -> ExitCode {
 }
 
 fn run_async(
-    future: impl std::future::Future<Output = anyhow::Result<ExitCode>>,
+    future: impl std::future::Future<Output = Result<ExitCode, Failure>>,
 ) -> Result<ExitCode, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -107,12 +107,5 @@ fn run_async(
                 anyhow::Error::new(error).context("cannot start the async runtime"),
             )
         })?;
-    runtime.block_on(future).map_err(|error| {
-        let usage = bmc::is_usage_error(&error);
-        let mut failure = Failure::operational(error);
-        if usage {
-            failure.code = exit::USAGE;
-        }
-        failure
-    })
+    runtime.block_on(future)
 }
