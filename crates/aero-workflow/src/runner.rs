@@ -221,22 +221,30 @@ impl StepRun {
         );
         let mut acts = 0;
         let mut last_wait: Option<String> = None;
+        // Right after an act, the step observes once more whatever happens: a step whose
+        // act converged it completes even when a pause or stop came meanwhile.
+        let mut just_acted = false;
         loop {
             if let Some(error) = self.abandoned() {
                 return AttemptEnd::Abandoned(error);
             }
-            if self.interrupted() {
+            if self.interrupted() && !just_acted {
                 return AttemptEnd::Interrupted;
             }
             let pending = self.pending.as_ref().map(|(op, age, loaded)| Pending {
                 op: op.clone(),
                 age: *age + loaded.elapsed(),
             });
-            let mut interrupt = self.run.interrupt.clone();
-            let decision = tokio::select! {
-                decision = self.step.evaluate(&cx, pending.as_ref()) => decision,
-                _ = wait_interrupt(&mut interrupt) => return AttemptEnd::Interrupted,
+            let decision = if just_acted {
+                self.step.evaluate(&cx, pending.as_ref()).await
+            } else {
+                let mut interrupt = self.run.interrupt.clone();
+                tokio::select! {
+                    decision = self.step.evaluate(&cx, pending.as_ref()) => decision,
+                    _ = wait_interrupt(&mut interrupt) => return AttemptEnd::Interrupted,
+                }
             };
+            just_acted = false;
             match decision {
                 Err(error) => return AttemptEnd::Error(error),
                 Ok(Decision::Done { output, tolerate }) => {
@@ -262,6 +270,10 @@ impl StepRun {
                     }
                 }
                 Ok(Decision::Act(op)) => {
+                    // No new side effect once an interruption is requested.
+                    if self.interrupted() {
+                        return AttemptEnd::Interrupted;
+                    }
                     acts += 1;
                     if acts > MAX_ACTS_PER_ATTEMPT {
                         return AttemptEnd::Fail(format!(
@@ -272,6 +284,7 @@ impl StepRun {
                     if let Err(error) = self.act(&cx, idx, attempt, op).await {
                         return error;
                     }
+                    just_acted = true;
                 }
             }
         }

@@ -272,9 +272,10 @@ impl Store {
                 ActionState::Stopped
             }
             ActionState::Running => {
-                self.set_control(&mut transaction, id, Control::Stop)
-                    .await?;
+                // The state first: setting a state clears any earlier request.
                 self.set_state(&mut transaction, id, ActionState::Stopping, false)
+                    .await?;
+                self.set_control(&mut transaction, id, Control::Stop)
                     .await?;
                 ActionState::Stopping
             }

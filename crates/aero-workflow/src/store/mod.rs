@@ -241,6 +241,19 @@ impl Store {
         Ok(())
     }
 
+    /// The `synchronous` setting of a pooled SQLite connection (2 is `FULL`: every commit
+    /// is synced); `None` on PostgreSQL.
+    pub async fn sqlite_synchronous(&self) -> Result<Option<i64>, StoreError> {
+        if self.inner.dialect != Dialect::Sqlite {
+            return Ok(None);
+        }
+        sqlx::query_scalar::<Any, i64>("PRAGMA synchronous")
+            .fetch_one(&self.inner.pool)
+            .await
+            .map(Some)
+            .map_err(|error| self.located(StoreError::database("reading a setting", error)))
+    }
+
     /// Every row of every table, as text (for tests that scan the store for secrets).
     pub async fn dump_all_text(&self) -> Result<Vec<(String, String)>, StoreError> {
         records::dump_all_text(self).await

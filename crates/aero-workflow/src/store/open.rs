@@ -131,9 +131,19 @@ async fn probe_sqlite(path: &Path, location: &str) -> Result<Found, StoreError> 
             });
         }
     }
+    // Without a WAL file (the store was closed cleanly), read the file as immutable: no
+    // lock, no `-shm` or `-wal` file created. With one (a process died while using it),
+    // its content matters: read it normally, read-only.
+    let wal = {
+        let mut name = path.as_os_str().to_owned();
+        name.push("-wal");
+        std::path::PathBuf::from(name)
+    };
+    let has_wal = std::fs::metadata(&wal).is_ok_and(|metadata| metadata.len() > 0);
     let mut connection = SqliteConnectOptions::new()
         .filename(path)
         .read_only(true)
+        .immutable(!has_wal)
         .connect()
         .await
         .map_err(|error| match StoreError::database("opening", error) {

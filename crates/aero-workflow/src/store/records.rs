@@ -418,7 +418,15 @@ pub(super) async fn dump_all_text(store: &Store) -> Result<Vec<(String, String)>
     use sqlx::Column;
     let mut out = Vec::new();
     for table in TABLES {
-        let sql = format!("SELECT * FROM {table}");
+        let sql = if table == "_sqlx_migrations" {
+            // Its timestamp column has no portable decoding: read it as text.
+            "SELECT version, description, CAST(installed_on AS TEXT) AS installed_on, \
+             CAST(success AS TEXT) AS success, \
+             checksum, execution_time FROM _sqlx_migrations"
+                .to_string()
+        } else {
+            format!("SELECT * FROM {table}")
+        };
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .fetch_all(store.pool())
             .await
