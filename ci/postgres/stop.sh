@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stops a cluster made by ci/postgres/start.sh and removes its directory.
+# Stops a cluster made by ci/postgres/start.sh (immediately: it is thrown away) and removes
+# its directory.
 # Usage: ci/postgres/stop.sh DIR|URL   (the URL printed by start.sh finds its cluster by port)
 set -euo pipefail
 target="${1:?usage: stop.sh DIR|URL}"
@@ -21,9 +22,9 @@ esac
 bindir="$(dirname "$(ls -d /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n 1 || command -v pg_ctl)")"
 if [ -d "$dir/data" ]; then
     if [ "$(id -u)" -eq 0 ]; then
-        runuser -u postgres -- "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+        runuser -u postgres -- "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     else
-        "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+        "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
     fi
 fi
 rm -rf "$dir"
