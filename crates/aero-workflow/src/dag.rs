@@ -215,6 +215,44 @@ pub struct Schedule {
     pub ready: Vec<usize>,
 }
 
+/// Whether a pending step can start, must wait, or can never run.
+enum Verdict {
+    Ready,
+    Blocked,
+    Skip(String),
+}
+
+fn verdict(graph: &Graph, states: &[StepState], position: usize) -> Verdict {
+    let mut satisfied = true;
+    for &(dependency, on) in graph.dependencies(position) {
+        let state = states[dependency];
+        match on {
+            DependencyOn::Success => match state {
+                StepState::Succeeded => {}
+                StepState::Failed | StepState::Skipped => {
+                    let verb = if state == StepState::Failed {
+                        "failed"
+                    } else {
+                        "was skipped"
+                    };
+                    return Verdict::Skip(format!("dependency `{}` {verb}", graph.id(dependency)));
+                }
+                _ => satisfied = false,
+            },
+            DependencyOn::Completion => {
+                if !state.is_terminal() {
+                    satisfied = false;
+                }
+            }
+        }
+    }
+    if satisfied {
+        Verdict::Ready
+    } else {
+        Verdict::Blocked
+    }
+}
+
 /// Applies the scheduling rules once: skips what can never run (cascading) and lists the
 /// steps that can start. `states` is updated for the skipped steps.
 pub fn schedule(graph: &Graph, states: &mut [StepState]) -> Schedule {
@@ -223,40 +261,82 @@ pub fn schedule(graph: &Graph, states: &mut [StepState]) -> Schedule {
         if states[position] != StepState::Pending {
             continue;
         }
-        let mut satisfied = true;
-        let mut skip_reason = None;
-        for &(dependency, on) in graph.dependencies(position) {
-            let state = states[dependency];
-            match on {
-                DependencyOn::Success => match state {
-                    StepState::Succeeded => {}
-                    StepState::Failed | StepState::Skipped => {
-                        let verb = if state == StepState::Failed {
-                            "failed"
-                        } else {
-                            "was skipped"
-                        };
-                        skip_reason = Some(format!("dependency `{}` {verb}", graph.id(dependency)));
-                        break;
-                    }
-                    _ => satisfied = false,
-                },
-                DependencyOn::Completion => {
-                    if !state.is_terminal() {
-                        satisfied = false;
-                    }
-                }
+        match verdict(graph, states, position) {
+            Verdict::Skip(reason) => {
+                states[position] = StepState::Skipped;
+                result.skipped.push((position, reason));
             }
-        }
-        if let Some(reason) = skip_reason {
-            states[position] = StepState::Skipped;
-            result.skipped.push((position, reason));
-        } else if satisfied {
-            result.ready.push(position);
+            Verdict::Ready => result.ready.push(position),
+            Verdict::Blocked => {}
         }
     }
     result.ready.sort_unstable();
     result
+}
+
+/// The same rules applied incrementally, for the executor: after the first pass, only the
+/// dependants of a step that just ended are looked at again.
+#[derive(Debug, Default)]
+pub struct Scheduler {
+    ready: std::collections::BTreeSet<usize>,
+}
+
+impl Scheduler {
+    /// The first pass over every step (see [`schedule`]); returns the steps skipped.
+    pub fn new(graph: &Graph, states: &mut [StepState]) -> (Scheduler, Vec<(usize, String)>) {
+        let first = schedule(graph, states);
+        let scheduler = Scheduler {
+            ready: first.ready.into_iter().collect(),
+        };
+        (scheduler, first.skipped)
+    }
+
+    /// Pending steps whose dependencies are satisfied, in spec order.
+    #[cfg(test)]
+    pub fn ready(&self) -> Vec<usize> {
+        self.ready.iter().copied().collect()
+    }
+
+    /// The same, without collecting them.
+    pub fn ready_iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.ready.iter().copied()
+    }
+
+    /// Step `position` started: it is no longer ready.
+    pub fn started(&mut self, position: usize) {
+        self.ready.remove(&position);
+    }
+
+    /// Step `position` reached a terminal state in `states`: its pending dependants become
+    /// ready or are skipped (cascading). Returns the steps skipped, with their reasons.
+    pub fn ended(
+        &mut self,
+        graph: &Graph,
+        states: &mut [StepState],
+        position: usize,
+    ) -> Vec<(usize, String)> {
+        let mut skipped = Vec::new();
+        let mut stack = vec![position];
+        while let Some(ended) = stack.pop() {
+            for &dependant in &graph.dependants[ended] {
+                if states[dependant] != StepState::Pending || self.ready.contains(&dependant) {
+                    continue;
+                }
+                match verdict(graph, states, dependant) {
+                    Verdict::Skip(reason) => {
+                        states[dependant] = StepState::Skipped;
+                        skipped.push((dependant, reason));
+                        stack.push(dependant);
+                    }
+                    Verdict::Ready => {
+                        self.ready.insert(dependant);
+                    }
+                    Verdict::Blocked => {}
+                }
+            }
+        }
+        skipped
+    }
 }
 
 /// The failures a gate's toleration of `tolerated` covers: each tolerated step that failed
@@ -400,6 +480,30 @@ mod tests {
         check("a b c~a~b", "fsp", &["c"], &[], "fsp");
         check("a b<a c~b", "fpp", &["c"], &["b"], "fkp");
         check("a b c~a~b", "frp", &[], &[], "frp");
+    }
+
+    #[test]
+    fn the_incremental_scheduler_follows_the_same_rules() {
+        let graph = Graph::new(&steps("a b<a c~a d<b e<d f")).expect("graph");
+        let mut states = vec![StepState::Pending; graph.len()];
+        let (mut scheduler, skipped) = Scheduler::new(&graph, &mut states);
+        assert!(skipped.is_empty());
+        let ids = |positions: Vec<usize>| -> Vec<&str> {
+            positions.into_iter().map(|p| graph.id(p)).collect()
+        };
+        assert_eq!(ids(scheduler.ready()), ["a", "f"]);
+        let a = graph.position("a").expect("a");
+        scheduler.started(a);
+        states[a] = StepState::Failed;
+        let skipped: Vec<usize> = scheduler
+            .ended(&graph, &mut states, a)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(ids(skipped), ["b", "d", "e"]);
+        assert_eq!(ids(scheduler.ready()), ["c", "f"]);
+        let mut again = states.clone();
+        assert_eq!(ids(schedule(&graph, &mut again).ready), ["c", "f"]);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::context::{DependencyView, RunHandle};
-use crate::dag::{self, Graph};
+use crate::dag::{self, Graph, Scheduler};
 use crate::error::{EngineError, StoreError};
 use crate::events::{EntryKind, Event};
 use crate::retry::BackoffFactory;
@@ -424,23 +424,28 @@ async fn drive(
     let mut lost: Option<StoreError> = None;
     let max_parallel = run.limits.max_parallel.max(1) as usize;
     let mut requests_open = true;
+    let (mut scheduler, skipped) = Scheduler::new(&run.graph, &mut run.states);
+    for (idx, reason) in &skipped {
+        // The scheduler set the state; record it.
+        run.mark(*idx, StepState::Skipped, EntryKind::Skipped, reason);
+    }
     loop {
         let stopping = *requests.borrow() || lost.is_some();
         if stopping {
             interrupt.send_replace(true);
-        } else {
-            let schedule = dag::schedule(&run.graph, &mut run.states);
-            for (idx, reason) in &schedule.skipped {
-                // `schedule` set the state; record it.
-                run.mark(*idx, StepState::Skipped, EntryKind::Skipped, reason);
-            }
-            for idx in schedule.ready {
-                if tasks.len() >= max_parallel {
+        } else if tasks.len() < max_parallel {
+            let mut starting = Vec::new();
+            for idx in scheduler.ready_iter() {
+                if tasks.len() + starting.len() >= max_parallel {
                     break;
                 }
                 if let Some(permits) = run.acquire(idx) {
-                    run.start(idx, permits, &mut tasks);
+                    starting.push((idx, permits));
                 }
+            }
+            for (idx, permits) in starting {
+                scheduler.started(idx);
+                run.start(idx, permits, &mut tasks);
             }
         }
         if tasks.is_empty() {
@@ -478,6 +483,10 @@ async fn drive(
                 };
                 if let Err(error) = run.finish(idx, outcome) {
                     lost.get_or_insert(error);
+                } else if run.states[idx].is_terminal() {
+                    for (skipped, reason) in scheduler.ended(&run.graph, &mut run.states, idx) {
+                        run.mark(skipped, StepState::Skipped, EntryKind::Skipped, &reason);
+                    }
                 }
             }
             changed = requests.changed(), if requests_open && !*requests.borrow() => {

@@ -12,7 +12,7 @@
 //! PostgreSQL); a request whose token is no longer current writes nothing and fails with
 //! `LeaseLost`, and its fence is marked lost so the executor stops.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -319,10 +319,11 @@ impl Writer {
 
     /// Applies a batch in one transaction: per request, its sequence numbers or
     /// `LeaseLost`.
-    async fn apply(
-        &self,
-        batch: &[Request],
-    ) -> Result<Vec<Result<Vec<i64>, StoreError>>, StoreError> {
+    ///
+    /// Round trips are what a batch costs (sqlx's SQLite driver runs each statement on
+    /// the connection's own thread), so journal entries are inserted many rows per
+    /// statement, and the changes to one step's row are folded into one `UPDATE`.
+    async fn apply(&self, batch: &[Request]) -> Result<Vec<Result<Vec<i64>, StoreError>>, StoreError> {
         if batch.iter().all(|request| request.ops.is_empty()) {
             // Only barriers: everything before them is committed already.
             return Ok(batch.iter().map(|_| Ok(Vec::new())).collect());
@@ -350,6 +351,7 @@ impl Writer {
                 .is_some();
             valid.insert(key, holds);
         }
+        let mut folded = Folded::default();
         let mut outcomes = Vec::with_capacity(batch.len());
         for request in batch {
             let fence = match &request.fence {
@@ -365,11 +367,18 @@ impl Writer {
             }
             let mut sequence_numbers = Vec::new();
             for op in &request.ops {
-                if let Some(seq) = self.apply_op(&mut transaction, fence, op).await? {
+                if let Some(seq) = self
+                    .apply_op(&mut transaction, &mut folded, fence, op)
+                    .await?
+                {
                     sequence_numbers.push(seq);
                 }
             }
             outcomes.push(Ok(sequence_numbers));
+        }
+        self.insert_entries(&mut transaction, &mut folded.entries).await?;
+        for ((action, idx), change) in &folded.steps {
+            self.update_step(&mut transaction, action, *idx, change).await?;
         }
         transaction
             .commit()
@@ -378,6 +387,45 @@ impl Writer {
         Ok(outcomes)
     }
 
+    /// Inserts the buffered journal entries, in order, many rows per statement.
+    async fn insert_entries(
+        &self,
+        transaction: &mut Transaction<'static, Any>,
+        entries: &mut Vec<(String, i64, NewEntry)>,
+    ) -> Result<(), StoreError> {
+        let mut rest: &[(String, i64, NewEntry)] = entries;
+        while !rest.is_empty() {
+            let (rows, sql) = bulk_insert_sql(rest.len());
+            let (chunk, tail) = rest.split_at(rows);
+            let mut query = sqlx::query(sql);
+            for (action, token, entry) in chunk {
+                query = query
+                    .bind(action.as_str())
+                    .bind(entry.step_id.as_deref())
+                    .bind(entry.kind.name())
+                    .bind(entry.state)
+                    .bind(entry.attempt.map(i64::from))
+                    .bind(entry.ref_seq)
+                    .bind(crate::scrub::text(&self.redactor, &entry.message))
+                    .bind(
+                        entry
+                            .data
+                            .as_ref()
+                            .map(|data| crate::scrub::json_text(&self.redactor, data)),
+                    )
+                    .bind(*token);
+            }
+            query
+                .execute(&mut **transaction)
+                .await
+                .map_err(|error| StoreError::database("appending to the journal", error))?;
+            rest = tail;
+        }
+        entries.clear();
+        Ok(())
+    }
+
+    /// Appends one entry at once and returns its sequence number (for intents).
     async fn append(
         &self,
         transaction: &mut Transaction<'static, Any>,
@@ -410,9 +458,57 @@ impl Writer {
         .map_err(|error| StoreError::database("appending to the journal", error))
     }
 
+    /// Applies the folded changes of one step's row.
+    async fn update_step(
+        &self,
+        transaction: &mut Transaction<'static, Any>,
+        action: &str,
+        idx: i64,
+        change: &StepChange,
+    ) -> Result<(), StoreError> {
+        let scrub = |text: &Option<String>| text.as_deref().map(|text| crate::scrub::text(&self.redactor, text));
+        let flag = |value: bool| i64::from(value);
+        sqlx::query(
+            "UPDATE steps SET state = COALESCE($3, state), attempts = COALESCE($4, attempts), \
+             started_ms = CASE WHEN $5 = 1 THEN (SELECT now_ms FROM aero_clock) ELSE started_ms END, \
+             ended_ms = CASE WHEN $6 = 1 THEN (SELECT now_ms FROM aero_clock) \
+                             WHEN $6 = 2 THEN NULL ELSE ended_ms END, \
+             output = CASE WHEN $7 = 1 THEN $8 ELSE output END, \
+             error = CASE WHEN $9 = 1 THEN $10 ELSE error END, \
+             reason = CASE WHEN $11 = 1 THEN $12 ELSE reason END, \
+             tolerated_by = COALESCE($13, tolerated_by), \
+             open_intent = CASE WHEN $14 = 1 THEN $15 ELSE open_intent END \
+             WHERE action_id = $1 AND idx = $2",
+        )
+        .bind(action)
+        .bind(idx)
+        .bind(change.state.map(StepState::name))
+        .bind(change.attempts.map(i64::from))
+        .bind(flag(change.started))
+        .bind(match change.ended {
+            None => 0i64,
+            Some(true) => 1,
+            Some(false) => 2,
+        })
+        .bind(flag(change.output.is_some()))
+        .bind(change.output.clone().flatten())
+        .bind(flag(change.error.is_some()))
+        .bind(change.error.as_ref().and_then(scrub))
+        .bind(flag(change.reason.is_some()))
+        .bind(change.reason.as_ref().and_then(scrub))
+        .bind(change.tolerated_by.as_ref().map(|by| crate::scrub::text(&self.redactor, by)))
+        .bind(flag(change.open_intent.is_some()))
+        .bind(change.open_intent.flatten())
+        .execute(&mut **transaction)
+        .await
+        .map_err(|error| StoreError::database("updating a step", error))?;
+        Ok(())
+    }
+
     async fn apply_op(
         &self,
         transaction: &mut Transaction<'static, Any>,
+        folded: &mut Folded,
         fence: &Fence,
         op: &WriteOp,
     ) -> Result<Option<i64>, StoreError> {
@@ -420,51 +516,35 @@ impl Writer {
         let scrub = |text: &str| crate::scrub::text(&self.redactor, text);
         let scrub_json = |value: &serde_json::Value| crate::scrub::json_text(&self.redactor, value);
         let failed = |operation| move |error| StoreError::database(operation, error);
+        let buffer = |folded: &mut Folded, entry: &NewEntry| {
+            folded
+                .entries
+                .push((action.to_string(), fence.token(), entry.clone()));
+        };
         match op {
-            WriteOp::Entry(entry) => return self.append(transaction, fence, entry).await.map(Some),
+            WriteOp::Entry(entry) => buffer(folded, entry),
             WriteOp::Intent { idx, entry } => {
+                // Its sequence number is needed now: what was buffered goes first.
+                self.insert_entries(transaction, &mut folded.entries).await?;
                 let seq = self.append(transaction, fence, entry).await?;
-                sqlx::query("UPDATE steps SET open_intent = $3 WHERE action_id = $1 AND idx = $2")
-                    .bind(action)
-                    .bind(*idx)
-                    .bind(seq)
-                    .execute(&mut **transaction)
-                    .await
-                    .map_err(failed("recording an intent"))?;
+                folded.step(action, *idx).open_intent = Some(Some(seq));
                 return Ok(Some(seq));
             }
             WriteOp::Result { idx, entry } => {
-                let seq = self.append(transaction, fence, entry).await?;
-                sqlx::query(
-                    "UPDATE steps SET open_intent = NULL WHERE action_id = $1 AND idx = $2",
-                )
-                .bind(action)
-                .bind(*idx)
-                .execute(&mut **transaction)
-                .await
-                .map_err(failed("recording a result"))?;
-                return Ok(Some(seq));
+                buffer(folded, entry);
+                folded.step(action, *idx).open_intent = Some(None);
             }
             WriteOp::StepStarted { idx } => {
-                sqlx::query(
-                    "UPDATE steps SET state = 'running', started_ms = (SELECT now_ms FROM aero_clock), \
-                     ended_ms = NULL, output = NULL, error = NULL, reason = NULL \
-                     WHERE action_id = $1 AND idx = $2",
-                )
-                .bind(action)
-                .bind(*idx)
-                .execute(&mut **transaction)
-                .await
-                .map_err(failed("starting a step"))?;
+                let change = folded.step(action, *idx);
+                change.state = Some(StepState::Running);
+                change.started = true;
+                change.ended = Some(false);
+                change.output = Some(None);
+                change.error = Some(None);
+                change.reason = Some(None);
             }
             WriteOp::StepAttempts { idx, attempts } => {
-                sqlx::query("UPDATE steps SET attempts = $3 WHERE action_id = $1 AND idx = $2")
-                    .bind(action)
-                    .bind(*idx)
-                    .bind(i64::from(*attempts))
-                    .execute(&mut **transaction)
-                    .await
-                    .map_err(failed("counting attempts"))?;
+                folded.step(action, *idx).attempts = Some(*attempts);
             }
             WriteOp::StepEnded {
                 idx,
@@ -473,46 +553,26 @@ impl Writer {
                 error,
                 reason,
             } => {
-                sqlx::query(
-                    "UPDATE steps SET state = $3, ended_ms = (SELECT now_ms FROM aero_clock), \
-                     output = $4, error = $5, reason = $6, \
-                     open_intent = CASE WHEN $3 = 'succeeded' THEN NULL ELSE open_intent END \
-                     WHERE action_id = $1 AND idx = $2",
-                )
-                .bind(action)
-                .bind(*idx)
-                .bind(state.name())
-                .bind(output.as_ref().map(scrub_json))
-                .bind(error.as_deref().map(scrub))
-                .bind(reason.as_deref().map(scrub))
-                .execute(&mut **transaction)
-                .await
-                .map_err(failed("ending a step"))?;
+                let change = folded.step(action, *idx);
+                change.state = Some(*state);
+                change.ended = Some(true);
+                change.output = Some(output.as_ref().map(scrub_json));
+                change.error = Some(error.clone());
+                change.reason = Some(reason.clone());
+                if *state == StepState::Succeeded {
+                    change.open_intent = Some(None);
+                }
             }
             WriteOp::StepState { idx, state, reason } => {
-                sqlx::query(
-                    "UPDATE steps SET state = $3, reason = COALESCE($4, reason) \
-                     WHERE action_id = $1 AND idx = $2",
-                )
-                .bind(action)
-                .bind(*idx)
-                .bind(state.name())
-                .bind(reason.as_deref().map(scrub))
-                .execute(&mut **transaction)
-                .await
-                .map_err(failed("updating a step"))?;
+                let change = folded.step(action, *idx);
+                change.state = Some(*state);
+                if reason.is_some() {
+                    change.reason = Some(reason.clone());
+                }
             }
             WriteOp::Tolerate { idxs, by } => {
                 for idx in idxs {
-                    sqlx::query(
-                        "UPDATE steps SET tolerated_by = $3 WHERE action_id = $1 AND idx = $2",
-                    )
-                    .bind(action)
-                    .bind(*idx)
-                    .bind(scrub(by))
-                    .execute(&mut **transaction)
-                    .await
-                    .map_err(failed("recording a toleration"))?;
+                    folded.step(action, *idx).tolerated_by = Some(by.clone());
                 }
             }
             WriteOp::ActionStarted => {
@@ -558,4 +618,77 @@ impl Writer {
         }
         Ok(None)
     }
+}
+
+/// The changes of one batch not yet sent: journal entries (in order) and, per step, its
+/// row's changes folded in order.
+#[derive(Default)]
+struct Folded {
+    entries: Vec<(String, i64, NewEntry)>,
+    steps: BTreeMap<(String, i64), StepChange>,
+}
+
+impl Folded {
+    fn step(&mut self, action: &str, idx: i64) -> &mut StepChange {
+        self.steps.entry((action.to_string(), idx)).or_default()
+    }
+}
+
+/// The folded changes of one step's row: `None` keeps a column.
+#[derive(Default)]
+struct StepChange {
+    state: Option<StepState>,
+    attempts: Option<u32>,
+    /// Sets `started_ms` to now.
+    started: bool,
+    /// `Some(true)`: `ended_ms` to now; `Some(false)`: cleared.
+    ended: Option<bool>,
+    /// Already scrubbed JSON text.
+    output: Option<Option<String>>,
+    error: Option<Option<String>>,
+    reason: Option<Option<String>>,
+    tolerated_by: Option<String>,
+    open_intent: Option<Option<i64>>,
+}
+
+/// Rows per multi-row journal insert: a few fixed sizes, so that each connection keeps
+/// a handful of prepared statements.
+const BULK_ROWS: [usize; 5] = [256, 64, 16, 4, 1];
+
+/// The largest bulk size not above `remaining`, and its statement.
+fn bulk_insert_sql(remaining: usize) -> (usize, &'static str) {
+    static STATEMENTS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        BULK_ROWS
+            .iter()
+            .map(|&rows| {
+                let values: Vec<String> = (0..rows)
+                    .map(|row| {
+                        let p = row * 9;
+                        format!(
+                            "(${}, ${}, (SELECT now_ms FROM aero_clock), ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                            p + 1,
+                            p + 2,
+                            p + 3,
+                            p + 4,
+                            p + 5,
+                            p + 6,
+                            p + 7,
+                            p + 8,
+                            p + 9
+                        )
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO journal (action_id, step_id, at_ms, kind, state, attempt, ref_seq, \
+                     message, data, token) VALUES {}",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    let position = BULK_ROWS
+        .iter()
+        .position(|&rows| rows <= remaining)
+        .unwrap_or(BULK_ROWS.len() - 1);
+    (BULK_ROWS[position], STATEMENTS[position].as_str())
 }
