@@ -395,7 +395,7 @@ impl Writer {
     ) -> Result<(), StoreError> {
         let mut rest: &[(String, i64, NewEntry)] = entries;
         while !rest.is_empty() {
-            let (rows, sql) = bulk_insert_sql(rest.len());
+            let (rows, sql) = bulk_insert_sql(self.dialect, rest.len());
             let (chunk, tail) = rest.split_at(rows);
             let mut query = sqlx::query(sql);
             for (action, token, entry) in chunk {
@@ -655,26 +655,36 @@ struct StepChange {
 /// a handful of prepared statements.
 const BULK_ROWS: [usize; 5] = [256, 64, 16, 4, 1];
 
-/// The largest bulk size not above `remaining`, and its statement.
-fn bulk_insert_sql(remaining: usize) -> (usize, &'static str) {
-    static STATEMENTS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+/// The largest bulk size not above `remaining`, and its statement in `dialect`.
+///
+/// SQLite gets anonymous `?` parameters: sqlx looks up every parameter's name, and
+/// SQLite finds a name by a linear scan of the named ones, which made numbered
+/// parameters quadratic in the size of a bulk insert.
+fn bulk_insert_sql(dialect: Dialect, remaining: usize) -> (usize, &'static str) {
+    fn build(numbered: bool) -> Vec<String> {
         BULK_ROWS
             .iter()
             .map(|&rows| {
                 let values: Vec<String> = (0..rows)
                     .map(|row| {
-                        let p = row * 9;
+                        let parameter = |n: usize| {
+                            if numbered {
+                                format!("${}", row * 9 + n)
+                            } else {
+                                "?".to_string()
+                            }
+                        };
                         format!(
-                            "(${}, ${}, (SELECT now_ms FROM aero_clock), ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                            p + 1,
-                            p + 2,
-                            p + 3,
-                            p + 4,
-                            p + 5,
-                            p + 6,
-                            p + 7,
-                            p + 8,
-                            p + 9
+                            "({}, {}, (SELECT now_ms FROM aero_clock), {}, {}, {}, {}, {}, {}, {})",
+                            parameter(1),
+                            parameter(2),
+                            parameter(3),
+                            parameter(4),
+                            parameter(5),
+                            parameter(6),
+                            parameter(7),
+                            parameter(8),
+                            parameter(9)
                         )
                     })
                     .collect();
@@ -685,10 +695,16 @@ fn bulk_insert_sql(remaining: usize) -> (usize, &'static str) {
                 )
             })
             .collect()
-    });
+    }
+    static SQLITE: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| build(false));
+    static POSTGRES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| build(true));
+    let statements = match dialect {
+        Dialect::Sqlite => &SQLITE,
+        Dialect::Postgres => &POSTGRES,
+    };
     let position = BULK_ROWS
         .iter()
         .position(|&rows| rows <= remaining)
         .unwrap_or(BULK_ROWS.len() - 1);
-    (BULK_ROWS[position], STATEMENTS[position].as_str())
+    (BULK_ROWS[position], statements[position].as_str())
 }
