@@ -38,7 +38,8 @@ pub enum EntryKind {
     Skipped,
     /// A gate accepted a step's failure.
     Tolerated,
-    /// A step was interrupted at a boundary (pause, stop, lost lease) and will run again.
+    /// A step was interrupted at a boundary (pause, stop) and will run again; without a
+    /// step: the run noticed a pause or stop request and starts no new step.
     Interrupted,
     /// A step was reset to pending (`retry_from`, resume).
     Reset,

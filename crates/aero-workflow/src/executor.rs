@@ -266,6 +266,14 @@ impl Run {
         self.lazy(ops);
     }
 
+    /// Journals and broadcasts that the run stops at its next boundaries.
+    fn announce_interruption(&self) {
+        let message = "pause or stop requested: no new step starts, steps in flight end \
+                       at their next boundary";
+        self.handle.publish(self.handle.event(None, EntryKind::Interrupted, message.to_string()));
+        self.lazy(vec![WriteOp::Entry(NewEntry::new(EntryKind::Interrupted, None, message))]);
+    }
+
     fn final_state(&self) -> Option<ActionState> {
         let allow: Vec<bool> = self.specs.iter().map(|spec| spec.allow_failure).collect();
         dag::final_state(&self.graph, &self.states, &allow, &self.tolerated)
@@ -432,7 +440,12 @@ async fn drive(
     loop {
         let stopping = *requests.borrow() || lost.is_some();
         if stopping {
-            interrupt.send_replace(true);
+            if !*interrupt.borrow() {
+                interrupt.send_replace(true);
+                if lost.is_none() {
+                    run.announce_interruption();
+                }
+            }
         } else if tasks.len() < max_parallel {
             let mut starting = Vec::new();
             for idx in scheduler.ready_iter() {

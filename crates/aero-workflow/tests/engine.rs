@@ -235,7 +235,7 @@ async fn resources_and_parallelism_limit_concurrency(backend: Backend) {
     let engine = engine(&store, &lab);
     let mut steps = Vec::new();
     for n in 0..6 {
-        let mut step = probe(&format!("bmc-{n}"), &[], json!({"hold_ms": 40}));
+        let mut step = probe(&format!("bmc-{n}"), &[], json!({"hold_ms": 150}));
         step.resources = vec!["bmc:https://10.0.0.1".to_string()];
         steps.push(step);
     }
@@ -249,7 +249,7 @@ async fn resources_and_parallelism_limit_concurrency(backend: Backend) {
     let lab = Lab::new();
     let engine = support::engine(&store, &lab);
     let steps = (0..8)
-        .map(|n| probe(&format!("n{n}"), &[], json!({"hold_ms": 40})))
+        .map(|n| probe(&format!("n{n}"), &[], json!({"hold_ms": 150})))
         .collect();
     let mut spec = action("lon2", steps);
     spec.limits.max_parallel = 3;
@@ -443,10 +443,10 @@ async fn pause_interrupts_a_waiting_step_at_a_boundary(backend: Backend) {
         .submit(&action("lon1", vec![probe("slow", &[], json!({"never_converges": true}))]))
         .await
         .expect("submit");
+    let mut events = engine.subscribe();
     let runner = engine.clone();
     let run_id = id.clone();
     let run = tokio::spawn(async move { runner.run(&run_id).await });
-    let mut events = engine.subscribe();
     loop {
         let event = events.recv().await.expect("event");
         if event.kind == EntryKind::Waiting {
@@ -460,10 +460,10 @@ async fn pause_interrupts_a_waiting_step_at_a_boundary(backend: Backend) {
     // After a resume, it starts again from an observation.
     engine.resume(&id).await.expect("resume");
     let observed = lab.observes("slow");
+    let mut events = engine.subscribe();
     let runner = engine.clone();
     let run_id = id.clone();
     let run = tokio::spawn(async move { runner.run(&run_id).await });
-    let mut events = engine.subscribe();
     loop {
         let event = events.recv().await.expect("event");
         if event.kind == EntryKind::Waiting {
@@ -489,6 +489,7 @@ async fn pause_from_another_process_is_read_with_the_heartbeat(backend: Backend)
         ))
         .await
         .expect("submit");
+    let mut events = engine.subscribe();
     let runner = engine.clone();
     let run_id = id.clone();
     let run = tokio::spawn(async move { runner.run(&run_id).await });
@@ -496,16 +497,14 @@ async fn pause_from_another_process_is_read_with_the_heartbeat(backend: Backend)
     // Another handle, as another process would: no local signal, only the store.
     let other = backend.open().await;
     assert_eq!(other.request_pause(&id).await.expect("pause"), ActionState::Running);
-    // The heartbeat (every 100 ms) reads the request while `a` is still in its act.
-    let mut interval = tokio::time::interval(Duration::from_millis(20));
+    // The heartbeat (every 100 ms) reads the request while `a` is still in its act, and
+    // the run announces that it stops at the next boundary.
     loop {
-        interval.tick().await;
-        let journal = other.logs(&id, &LogFilter::default()).await.expect("logs");
-        if journal.iter().any(|entry| entry.kind == EntryKind::Control) {
+        let event = events.recv().await.expect("event");
+        if event.kind == EntryKind::Interrupted && event.step_id.is_none() {
             break;
         }
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
     lab.release("a");
     assert_eq!(run_state(run.await.expect("join")), ActionState::Paused);
     assert_eq!(lab.observes("b"), 0);
