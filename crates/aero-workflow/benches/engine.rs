@@ -20,7 +20,7 @@ use aero_workflow::{
     StepContext, StepError, StepSpec, Store, StoreOptions, erase,
 };
 use async_trait::async_trait;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::Criterion;
 
 /// Done at once, or after one act when `acts`.
 struct Probe {
@@ -77,7 +77,11 @@ fn spec(kind: &str, steps: usize) -> ActionSpec {
         params: serde_json::Value::Null,
         steps: (0..steps)
             .map(|n| {
-                let mut step = StepSpec::new(&format!("group-{}/node-{n:05}/step", n % 10), kind, "bench step");
+                let mut step = StepSpec::new(
+                    &format!("group-{}/node-{n:05}/step", n % 10),
+                    kind,
+                    "bench step",
+                );
                 step.node = Some(format!("node-{n:05}"));
                 step
             })
@@ -115,12 +119,21 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// Times `engine.run` of a freshly submitted action (store creation and submission are
 /// not timed).
-fn time_runs(runtime: &tokio::runtime::Runtime, kind: &str, steps: usize, iterations: u64) -> Duration {
+fn time_runs(
+    runtime: &tokio::runtime::Runtime,
+    kind: &str,
+    steps: usize,
+    iterations: u64,
+) -> Duration {
     let mut total = Duration::ZERO;
     for _ in 0..iterations {
         total += runtime.block_on(async {
             let fixture = fixture().await;
-            let id = fixture.engine.submit(&spec(kind, steps)).await.expect("submit");
+            let id = fixture
+                .engine
+                .submit(&spec(kind, steps))
+                .await
+                .expect("submit");
             let started = Instant::now();
             let state = fixture.engine.run(&id).await.expect("run");
             let elapsed = started.elapsed();
@@ -146,7 +159,11 @@ fn engine_overhead(criterion: &mut Criterion) {
 
     let (fixture, id) = runtime.block_on(async {
         let fixture = fixture().await;
-        let id = fixture.engine.submit(&spec("noop", 1_000)).await.expect("submit");
+        let id = fixture
+            .engine
+            .submit(&spec("noop", 1_000))
+            .await
+            .expect("submit");
         fixture.engine.run(&id).await.expect("run");
         (fixture, id)
     });
@@ -154,14 +171,15 @@ fn engine_overhead(criterion: &mut Criterion) {
     group.sample_size(20);
     group.bench_function("1000_steps", |bencher| {
         bencher.iter(|| {
-            let detail = runtime
-                .block_on(fixture.engine.show(&id))
-                .expect("show");
+            let detail = runtime.block_on(fixture.engine.show(&id)).expect("show");
             assert_eq!(detail.steps.len(), 1_000);
         });
     });
     group.finish();
 }
 
-criterion_group!(benches, engine_overhead);
-criterion_main!(benches);
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    engine_overhead(&mut criterion);
+    criterion.final_summary();
+}

@@ -185,13 +185,10 @@ fn topological_order(
     let start = (0..ids.len()).find(|&p| waiting[p] > 0).unwrap_or_default();
     let mut path = vec![start];
     let mut current = start;
-    loop {
-        let Some(&(next, _)) = dependencies[current]
-            .iter()
-            .find(|(dependency, _)| waiting[*dependency] > 0)
-        else {
-            break;
-        };
+    while let Some(&(next, _)) = dependencies[current]
+        .iter()
+        .find(|(dependency, _)| waiting[*dependency] > 0)
+    {
         if let Some(seen) = path.iter().position(|&p| p == next) {
             let mut cycle: Vec<String> = path[seen..].iter().map(|&p| ids[p].clone()).collect();
             cycle.push(ids[next].clone());

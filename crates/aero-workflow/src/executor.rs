@@ -270,8 +270,15 @@ impl Run {
     fn announce_interruption(&self) {
         let message = "pause or stop requested: no new step starts, steps in flight end \
                        at their next boundary";
-        self.handle.publish(self.handle.event(None, EntryKind::Interrupted, message.to_string()));
-        self.lazy(vec![WriteOp::Entry(NewEntry::new(EntryKind::Interrupted, None, message))]);
+        self.handle.publish(
+            self.handle
+                .event(None, EntryKind::Interrupted, message.to_string()),
+        );
+        self.lazy(vec![WriteOp::Entry(NewEntry::new(
+            EntryKind::Interrupted,
+            None,
+            message,
+        ))]);
     }
 
     fn final_state(&self) -> Option<ActionState> {

@@ -95,7 +95,12 @@ async fn steps_run_in_dependency_order(backend: Backend) {
     assert_eq!(order[0], "a");
     assert_eq!(order[3], "d");
     let detail = engine.show(&id).await.expect("show");
-    assert!(detail.steps.iter().all(|step| step.state == StepState::Succeeded));
+    assert!(
+        detail
+            .steps
+            .iter()
+            .all(|step| step.state == StepState::Succeeded)
+    );
     assert!(detail.steps.iter().all(|step| step.attempts == 1));
     assert_eq!(detail.action.state, ActionState::Succeeded);
     assert!(detail.action.ended_ms.is_some());
@@ -162,9 +167,16 @@ async fn failures_skip_success_dependants_and_completion_edges_run(backend: Back
     assert_eq!(c.reason.as_deref(), Some("dependency `b` was skipped"));
     assert_eq!(lab.observes("b"), 0, "a skipped step never runs");
     let error = detail.action.error.expect("an error");
-    assert!(error.contains("the probe cannot reach its target"), "{error}");
     assert!(
-        store.deployment("lon1", "test_site").await.expect("read").is_none(),
+        error.contains("the probe cannot reach its target"),
+        "{error}"
+    );
+    assert!(
+        store
+            .deployment("lon1", "test_site")
+            .await
+            .expect("read")
+            .is_none(),
         "a failed action is not a deployment"
     );
 }
@@ -176,7 +188,12 @@ fn group(members: &[(&str, bool)], min: u64) -> Vec<aero_workflow::StepSpec> {
         .collect();
     let edges: Vec<String> = members.iter().map(|(id, _)| format!("~{id}")).collect();
     let edge_refs: Vec<&str> = edges.iter().map(String::as_str).collect();
-    steps.push(step("gate", "gate", &edge_refs, json!({"min_succeeded": min})));
+    steps.push(step(
+        "gate",
+        "gate",
+        &edge_refs,
+        json!({"min_succeeded": min}),
+    ));
     steps.push(probe("workloads", &["gate"], json!({})));
     steps
 }
@@ -186,7 +203,10 @@ async fn gates_accept_failures_within_their_criteria(backend: Backend) {
     let lab = Lab::new();
     let engine = engine(&store, &lab);
     let id = engine
-        .submit(&action("lon1", group(&[("m1", false), ("m2", true), ("m3", false)], 2)))
+        .submit(&action(
+            "lon1",
+            group(&[("m1", false), ("m2", true), ("m3", false)], 2),
+        ))
         .await
         .expect("submit");
     assert_eq!(
@@ -194,10 +214,18 @@ async fn gates_accept_failures_within_their_criteria(backend: Backend) {
         ActionState::SucceededWithFailures
     );
     let detail = engine.show(&id).await.expect("show");
-    let m2 = detail.steps.iter().find(|step| step.id == "m2").expect("m2");
+    let m2 = detail
+        .steps
+        .iter()
+        .find(|step| step.id == "m2")
+        .expect("m2");
     assert_eq!(m2.state, StepState::Failed);
     assert_eq!(m2.tolerated_by.as_deref(), Some("gate"));
-    let gate = detail.steps.iter().find(|step| step.id == "gate").expect("gate");
+    let gate = detail
+        .steps
+        .iter()
+        .find(|step| step.id == "gate")
+        .expect("gate");
     assert_eq!(gate.output, Some(json!({"succeeded": 2, "failed": 1})));
     assert_eq!(lab.acts("workloads"), 1);
     let deployment = store
@@ -213,7 +241,10 @@ async fn gates_outside_their_criteria_fail_the_action(backend: Backend) {
     let lab = Lab::new();
     let engine = engine(&store, &lab);
     let id = engine
-        .submit(&action("lon1", group(&[("m1", false), ("m2", true), ("m3", true)], 2)))
+        .submit(&action(
+            "lon1",
+            group(&[("m1", false), ("m2", true), ("m3", true)], 2),
+        ))
         .await
         .expect("submit");
     assert_eq!(run_state(engine.run(&id).await), ActionState::Failed);
@@ -274,11 +305,19 @@ async fn transient_failures_are_retried_with_backoff(backend: Backend) {
         .expect("submit");
     assert_eq!(run_state(engine.run(&id).await), ActionState::Failed);
     let detail = engine.show(&id).await.expect("show");
-    let flaky = detail.steps.iter().find(|step| step.id == "flaky").expect("flaky");
+    let flaky = detail
+        .steps
+        .iter()
+        .find(|step| step.id == "flaky")
+        .expect("flaky");
     assert_eq!(flaky.state, StepState::Succeeded);
     assert_eq!(flaky.attempts, 3);
     assert_eq!(lab.acts("flaky"), 3);
-    let broken = detail.steps.iter().find(|step| step.id == "broken").expect("broken");
+    let broken = detail
+        .steps
+        .iter()
+        .find(|step| step.id == "broken")
+        .expect("broken");
     assert_eq!(broken.state, StepState::Failed);
     assert_eq!(lab.acts("broken"), 3, "max_attempts is 3");
     let error = broken.error.as_deref().expect("error");
@@ -306,7 +345,11 @@ async fn permanent_failures_are_not_retried(backend: Backend) {
     let id = engine
         .submit(&action(
             "lon1",
-            vec![probe("a", &[], json!({"fail_times": 1, "fail_class": "permanent"}))],
+            vec![probe(
+                "a",
+                &[],
+                json!({"fail_times": 1, "fail_class": "permanent"}),
+            )],
         ))
         .await
         .expect("submit");
@@ -334,17 +377,29 @@ async fn timeouts_fail_a_step_and_keep_its_intent_open(backend: Backend) {
     for step in &detail.steps {
         assert_eq!(step.state, StepState::Failed, "{}", step.id);
         assert!(
-            step.error.as_deref().is_some_and(|error| error.starts_with("timed out")),
+            step.error
+                .as_deref()
+                .is_some_and(|error| error.starts_with("timed out")),
             "{:?}",
             step.error
         );
     }
-    let hangs = detail.steps.iter().find(|step| step.id == "hangs").expect("hangs");
-    assert!(hangs.open_intent.is_some(), "the act in flight has no result");
+    let hangs = detail
+        .steps
+        .iter()
+        .find(|step| step.id == "hangs")
+        .expect("hangs");
+    assert!(
+        hangs.open_intent.is_some(),
+        "the act in flight has no result"
+    );
 
     // Retrying it hands the open intent to decide, which sees the effect did not land
     // (the act was dropped before applying) and acts again.
-    engine.retry_from(&id, &["hangs", "waits"]).await.expect("retry");
+    engine
+        .retry_from(&id, &["hangs", "waits"])
+        .await
+        .expect("retry");
     lab.release("hangs");
     let _ = run_state(engine.run(&id).await);
     let record = lab.record("hangs");
@@ -372,21 +427,36 @@ async fn pause_takes_effect_at_a_step_boundary(backend: Backend) {
     let run_id = id.clone();
     let run = tokio::spawn(async move { runner.run(&run_id).await });
     lab.wait_entered("a", 1).await;
-    assert_eq!(engine.pause(&id).await.expect("pause"), ActionState::Running);
+    assert_eq!(
+        engine.pause(&id).await.expect("pause"),
+        ActionState::Running
+    );
     lab.release("a");
     assert_eq!(run_state(run.await.expect("join")), ActionState::Paused);
     let detail = engine.show(&id).await.expect("show");
-    assert_eq!(detail.steps[0].state, StepState::Succeeded, "the act in flight completed");
+    assert_eq!(
+        detail.steps[0].state,
+        StepState::Succeeded,
+        "the act in flight completed"
+    );
     assert_eq!(detail.steps[1].state, StepState::Pending);
     assert_eq!(lab.observes("b"), 0, "no step starts after the pause");
     // A paused action keeps its site.
-    let second = engine.submit(&action("lon1", vec![probe("x", &[], json!({}))])).await;
-    assert!(matches!(second, Err(EngineError::Store(StoreError::SiteBusy { .. }))));
+    let second = engine
+        .submit(&action("lon1", vec![probe("x", &[], json!({}))]))
+        .await;
+    assert!(matches!(
+        second,
+        Err(EngineError::Store(StoreError::SiteBusy { .. }))
+    ));
     // Running a paused action needs a resume first.
     let error = engine.run(&id).await.expect_err("paused");
     assert_eq!(error.class(), ErrorClass::Usage);
 
-    assert_eq!(engine.resume(&id).await.expect("resume"), ActionState::Pending);
+    assert_eq!(
+        engine.resume(&id).await.expect("resume"),
+        ActionState::Pending
+    );
     let observed = lab.observes("a");
     assert_eq!(run_state(engine.run(&id).await), ActionState::Succeeded);
     assert_eq!(lab.acts("a"), 1, "a completed step never runs again");
@@ -413,14 +483,20 @@ async fn stop_releases_the_site_and_resumes(backend: Backend) {
     let run = tokio::spawn(async move { runner.run(&run_id).await });
     lab.wait_entered("a", 1).await;
     assert_eq!(engine.stop(&id).await.expect("stop"), ActionState::Stopping);
-    assert_eq!(store.action(&id).await.expect("read").state, ActionState::Stopping);
+    assert_eq!(
+        store.action(&id).await.expect("read").state,
+        ActionState::Stopping
+    );
     lab.release("a");
     assert_eq!(run_state(run.await.expect("join")), ActionState::Stopped);
     assert_eq!(lab.observes("b"), 0);
 
     // The site is free: another action runs; resuming the stopped one conflicts meanwhile.
     let other = engine
-        .submit(&action("lon1", vec![probe("x", &[], json!({"block": true}))]))
+        .submit(&action(
+            "lon1",
+            vec![probe("x", &[], json!({"block": true}))],
+        ))
         .await
         .expect("the site is free");
     let conflict = engine.resume(&id).await.expect_err("site busy");
@@ -429,7 +505,10 @@ async fn stop_releases_the_site_and_resumes(backend: Backend) {
     lab.release("x");
     assert_eq!(run_state(engine.run(&other).await), ActionState::Succeeded);
 
-    assert_eq!(engine.resume(&id).await.expect("resume"), ActionState::Pending);
+    assert_eq!(
+        engine.resume(&id).await.expect("resume"),
+        ActionState::Pending
+    );
     assert_eq!(run_state(engine.run(&id).await), ActionState::Succeeded);
     assert_eq!(lab.acts("a"), 1);
     assert_eq!(lab.acts("b"), 1);
@@ -440,7 +519,10 @@ async fn pause_interrupts_a_waiting_step_at_a_boundary(backend: Backend) {
     let lab = Lab::new();
     let engine = engine(&store, &lab);
     let id = engine
-        .submit(&action("lon1", vec![probe("slow", &[], json!({"never_converges": true}))]))
+        .submit(&action(
+            "lon1",
+            vec![probe("slow", &[], json!({"never_converges": true}))],
+        ))
         .await
         .expect("submit");
     let mut events = engine.subscribe();
@@ -496,7 +578,10 @@ async fn pause_from_another_process_is_read_with_the_heartbeat(backend: Backend)
     lab.wait_entered("a", 1).await;
     // Another handle, as another process would: no local signal, only the store.
     let other = backend.open().await;
-    assert_eq!(other.request_pause(&id).await.expect("pause"), ActionState::Running);
+    assert_eq!(
+        other.request_pause(&id).await.expect("pause"),
+        ActionState::Running
+    );
     // The heartbeat (every 100 ms) reads the request while `a` is still in its act, and
     // the run announces that it stops at the next boundary.
     loop {
@@ -519,7 +604,11 @@ async fn retry_from_reruns_only_the_failed_step_and_its_dependants(backend: Back
             "lon1",
             vec![
                 probe("a", &[], json!({})),
-                probe("b", &["a"], json!({"fail_times": 1, "fail_class": "permanent"})),
+                probe(
+                    "b",
+                    &["a"],
+                    json!({"fail_times": 1, "fail_class": "permanent"}),
+                ),
                 probe("c", &["b"], json!({})),
                 probe("d", &["a"], json!({})),
             ],
@@ -528,13 +617,22 @@ async fn retry_from_reruns_only_the_failed_step_and_its_dependants(backend: Back
         .expect("submit");
     assert_eq!(run_state(engine.run(&id).await), ActionState::Failed);
     assert_eq!(lab.observes("c"), 0);
-    let error = engine.retry_from(&id, &["a"]).await.expect_err("a succeeded");
+    let error = engine
+        .retry_from(&id, &["a"])
+        .await
+        .expect_err("a succeeded");
     assert_eq!(error.class(), ErrorClass::Usage);
-    let error = engine.retry_from(&id, &["nope"]).await.expect_err("unknown");
+    let error = engine
+        .retry_from(&id, &["nope"])
+        .await
+        .expect_err("unknown");
     assert_eq!(error.class(), ErrorClass::NotFound);
 
     // The fix: `b` no longer fails (its failure budget is spent).
-    assert_eq!(engine.retry_from(&id, &["b"]).await.expect("retry"), ActionState::Pending);
+    assert_eq!(
+        engine.retry_from(&id, &["b"]).await.expect("retry"),
+        ActionState::Pending
+    );
     let show = engine.show(&id).await.expect("show");
     let states: Vec<StepState> = show.steps.iter().map(|step| step.state).collect();
     assert_eq!(
@@ -549,7 +647,11 @@ async fn retry_from_reruns_only_the_failed_step_and_its_dependants(backend: Back
     let observed_a = lab.observes("a");
     let observed_d = lab.observes("d");
     assert_eq!(run_state(engine.run(&id).await), ActionState::Succeeded);
-    assert_eq!(lab.observes("a"), observed_a, "completed steps are not run again");
+    assert_eq!(
+        lab.observes("a"),
+        observed_a,
+        "completed steps are not run again"
+    );
     assert_eq!(lab.observes("d"), observed_d);
     assert_eq!(lab.acts("b"), 2);
     assert_eq!(lab.acts("c"), 1);
@@ -603,7 +705,12 @@ fn dead_process() -> ProcessIdentity {
     }
 }
 
-async fn crash_while_blocked(backend: &Backend, lab: &Lab, steps: Vec<aero_workflow::StepSpec>, blocked: &str) -> String {
+async fn crash_while_blocked(
+    backend: &Backend,
+    lab: &Lab,
+    steps: Vec<aero_workflow::StepSpec>,
+    blocked: &str,
+) -> String {
     let store = backend.open().await;
     let crashing = engine_with(
         &store,
@@ -613,7 +720,10 @@ async fn crash_while_blocked(backend: &Backend, lab: &Lab, steps: Vec<aero_workf
             ..config()
         },
     );
-    let id = crashing.submit(&action("lon1", steps)).await.expect("submit");
+    let id = crashing
+        .submit(&action("lon1", steps))
+        .await
+        .expect("submit");
     let run_id = id.clone();
     let run = tokio::spawn(async move { crashing.run(&run_id).await });
     lab.wait_entered(blocked, 1).await;
@@ -629,7 +739,11 @@ async fn a_crashed_run_resumes_with_its_pending_intent(backend: Backend) {
         &backend,
         &lab,
         vec![
-            probe("power-on", &[], json!({"block": true, "apply_before_block": true})),
+            probe(
+                "power-on",
+                &[],
+                json!({"block": true, "apply_before_block": true}),
+            ),
             probe("after", &["power-on"], json!({})),
         ],
         "power-on",
@@ -645,7 +759,10 @@ async fn a_crashed_run_resumes_with_its_pending_intent(backend: Backend) {
     let resumed = engine.resume_all_interrupted().await.expect("resume all");
     assert_eq!(resumed.len(), 1);
     assert_eq!(resumed[0].0, id);
-    assert_eq!(run_state(resumed.into_iter().next().expect("one").1), ActionState::Succeeded);
+    assert_eq!(
+        run_state(resumed.into_iter().next().expect("one").1),
+        ActionState::Succeeded
+    );
     let record = lab.record("power-on");
     assert_eq!(record.pending_seen.len(), 1);
     assert_eq!(record.pending_seen[0].0, json!("apply"));
@@ -665,7 +782,11 @@ async fn a_pending_intent_waits_for_convergence_before_acting_again(backend: Bac
     let id = crash_while_blocked(
         &backend,
         &lab,
-        vec![probe("boot", &[], json!({"block": true, "window_ms": 1500}))],
+        vec![probe(
+            "boot",
+            &[],
+            json!({"block": true, "window_ms": 1500}),
+        )],
         "boot",
     )
     .await;
@@ -678,7 +799,11 @@ async fn a_pending_intent_waits_for_convergence_before_acting_again(backend: Bac
     let window = Duration::from_millis(1500);
     let (last, earlier) = record.pending_seen.split_last().expect("seen");
     assert!(!earlier.is_empty(), "{:?}", record.pending_seen);
-    assert!(earlier.iter().all(|(_, age)| *age < window), "{:?}", record.pending_seen);
+    assert!(
+        earlier.iter().all(|(_, age)| *age < window),
+        "{:?}",
+        record.pending_seen
+    );
     assert!(last.1 >= window, "{:?}", record.pending_seen);
     assert_eq!(record.acts, 2);
 }
@@ -690,7 +815,11 @@ async fn completed_steps_never_run_again_after_a_crash(backend: Backend) {
         &lab,
         vec![
             probe("first", &[], json!({})),
-            probe("second", &["first"], json!({"block": true, "apply_before_block": true})),
+            probe(
+                "second",
+                &["first"],
+                json!({"block": true, "apply_before_block": true}),
+            ),
             probe("third", &["second"], json!({})),
         ],
         "second",
@@ -784,7 +913,11 @@ async fn an_expired_lease_is_taken_over_and_the_old_worker_is_fenced(backend: Ba
         }
     };
     assert_eq!(state, ActionState::Succeeded);
-    assert_eq!(lab.record("deploy").pending_seen.len(), 1, "the taker saw the intent");
+    assert_eq!(
+        lab.record("deploy").pending_seen.len(),
+        1,
+        "the taker saw the intent"
+    );
     assert_eq!(lab.acts("deploy"), 2);
 
     // The frozen worker wakes up: its act completes, its next write is refused.
@@ -795,7 +928,10 @@ async fn an_expired_lease_is_taken_over_and_the_old_worker_is_fenced(backend: Ba
         "{error}"
     );
     assert_eq!(error.class(), ErrorClass::Conflict);
-    let journal = other_store.logs(&id, &LogFilter::default()).await.expect("logs");
+    let journal = other_store
+        .logs(&id, &LogFilter::default())
+        .await
+        .expect("logs");
     let takeover = journal
         .iter()
         .filter(|entry| entry.kind == EntryKind::Claimed)
@@ -820,7 +956,10 @@ async fn a_live_lease_is_not_taken(backend: Backend) {
     let lab = Lab::new();
     let first = engine(&store, &lab);
     let id = first
-        .submit(&action("lon1", vec![probe("a", &[], json!({"block": true}))]))
+        .submit(&action(
+            "lon1",
+            vec![probe("a", &[], json!({"block": true}))],
+        ))
         .await
         .expect("submit");
     let run_id = id.clone();
@@ -833,7 +972,13 @@ async fn a_live_lease_is_not_taken(backend: Backend) {
     let error = second.run(&id).await.expect_err("busy");
     assert_eq!(error.class(), ErrorClass::Conflict);
     assert!(error.to_string().contains(first.worker_id()), "{error}");
-    assert!(second.resume_all_interrupted().await.expect("none").is_empty());
+    assert!(
+        second
+            .resume_all_interrupted()
+            .await
+            .expect("none")
+            .is_empty()
+    );
     lab.release("a");
     assert_eq!(run_state(run.await.expect("join")), ActionState::Succeeded);
 }
@@ -877,8 +1022,16 @@ async fn the_store_never_holds_a_registered_secret(backend: Backend) {
     let mut spec = action(
         "lon1",
         vec![
-            probe("talks", &[], json!({"message": format!("password={secret}"), "fact": {"password": secret}})),
-            probe("fails", &[], json!({"message": secret, "fail_times": 9, "fail_class": "permanent"})),
+            probe(
+                "talks",
+                &[],
+                json!({"message": format!("password={secret}"), "fact": {"password": secret}}),
+            ),
+            probe(
+                "fails",
+                &[],
+                json!({"message": secret, "fail_times": 9, "fail_class": "permanent"}),
+            ),
         ],
     );
     spec.params = json!({"note": secret, secret: "as a key"});
@@ -894,10 +1047,18 @@ async fn the_store_never_holds_a_registered_secret(backend: Backend) {
         })
         .await
         .expect("phone home");
-    let refused = store.put_snapshot(format!("key: {secret}").as_bytes()).await;
+    let refused = store
+        .put_snapshot(format!("key: {secret}").as_bytes())
+        .await;
     assert!(matches!(refused, Err(StoreError::SnapshotHoldsSecret)));
-    let snapshot = store.put_snapshot(b"age-encrypted bytes").await.expect("snapshot");
-    assert_eq!(store.snapshot(&snapshot).await.expect("load"), b"age-encrypted bytes");
+    let snapshot = store
+        .put_snapshot(b"age-encrypted bytes")
+        .await
+        .expect("snapshot");
+    assert_eq!(
+        store.snapshot(&snapshot).await.expect("load"),
+        b"age-encrypted bytes"
+    );
     store.flush().await.expect("flush");
 
     let spellings = aero_redact::encodings::variants(secret);
@@ -913,7 +1074,10 @@ async fn the_store_never_holds_a_registered_secret(backend: Backend) {
     }
     // The scrubbed values are still there, as tokens.
     let token = backend.redactor.token(secret);
-    assert!(rows.iter().any(|(table, text)| table == "journal" && text.contains(&token)));
+    assert!(
+        rows.iter()
+            .any(|(table, text)| table == "journal" && text.contains(&token))
+    );
     if backend.is_sqlite() {
         store.close().await.expect("close");
         let directory = std::path::Path::new(&backend.location)
@@ -924,7 +1088,10 @@ async fn the_store_never_holds_a_registered_secret(backend: Backend) {
             let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
             let text = String::from_utf8_lossy(&bytes);
             for spelling in &spellings {
-                assert!(!text.contains(spelling.as_str()), "a file holds {spelling:?}");
+                assert!(
+                    !text.contains(spelling.as_str()),
+                    "a file holds {spelling:?}"
+                );
             }
         }
     }
@@ -942,9 +1109,7 @@ async fn workers_claim_and_run_submitted_actions(backend: Backend) {
         .submit(&action("ams1", vec![probe("b", &[], json!({}))]))
         .await
         .expect("submit");
-    let workers: Vec<_> = (0..2)
-        .map(|_| support::engine(&store, &lab))
-        .collect();
+    let workers: Vec<_> = (0..2).map(|_| support::engine(&store, &lab)).collect();
     let (shutdown, watch) = tokio::sync::watch::channel(false);
     let loops: Vec<_> = workers
         .iter()
@@ -956,7 +1121,10 @@ async fn workers_claim_and_run_submitted_actions(backend: Backend) {
         .collect();
     for id in [&first, &second] {
         assert_eq!(
-            submitter.follow(id, Duration::from_millis(20)).await.expect("follow"),
+            submitter
+                .follow(id, Duration::from_millis(20))
+                .await
+                .expect("follow"),
             ActionState::Succeeded
         );
     }
@@ -976,7 +1144,10 @@ async fn logs_filter_by_step_and_follow_by_sequence(backend: Backend) {
     let id = engine
         .submit(&action(
             "lon1",
-            vec![probe("a", &[], json!({"message": "hello"})), probe("b", &["a"], json!({}))],
+            vec![
+                probe("a", &[], json!({"message": "hello"})),
+                probe("b", &["a"], json!({})),
+            ],
         ))
         .await
         .expect("submit");
@@ -988,12 +1159,21 @@ async fn logs_filter_by_step_and_follow_by_sequence(backend: Backend) {
     }
     assert!(kinds.contains(&("a".to_string(), EntryKind::Message)));
     assert!(kinds.contains(&("b".to_string(), EntryKind::StepEnded)));
-    assert_eq!(kinds.last().map(|kind| kind.1), Some(EntryKind::ActionState));
+    assert_eq!(
+        kinds.last().map(|kind| kind.1),
+        Some(EntryKind::ActionState)
+    );
 
     let all = engine.logs(&id, &LogFilter::default()).await.expect("logs");
     assert!(all.windows(2).all(|pair| pair[0].seq < pair[1].seq));
-    assert_eq!(all.first().map(|entry| entry.kind), Some(EntryKind::Submitted));
-    assert_eq!(all.last().map(|entry| entry.state.as_deref()), Some(Some("succeeded")));
+    assert_eq!(
+        all.first().map(|entry| entry.kind),
+        Some(EntryKind::Submitted)
+    );
+    assert_eq!(
+        all.last().map(|entry| entry.state.as_deref()),
+        Some(Some("succeeded"))
+    );
     let only_a = engine
         .logs(
             &id,
@@ -1004,7 +1184,11 @@ async fn logs_filter_by_step_and_follow_by_sequence(backend: Backend) {
         )
         .await
         .expect("logs");
-    assert!(only_a.iter().all(|entry| entry.step_id.as_deref() == Some("a")));
+    assert!(
+        only_a
+            .iter()
+            .all(|entry| entry.step_id.as_deref() == Some("a"))
+    );
     let message = only_a
         .iter()
         .find(|entry| entry.kind == EntryKind::Message)
@@ -1024,7 +1208,10 @@ async fn logs_filter_by_step_and_follow_by_sequence(backend: Backend) {
         .expect("logs");
     assert_eq!(after.len(), 2);
     assert!(after.iter().all(|entry| entry.seq > middle));
-    let missing = engine.logs("nope", &LogFilter::default()).await.expect_err("missing");
+    let missing = engine
+        .logs("nope", &LogFilter::default())
+        .await
+        .expect_err("missing");
     assert_eq!(missing.class(), ErrorClass::NotFound);
 }
 
@@ -1043,12 +1230,26 @@ async fn postgres_newer_schema_is_refused_untouched() {
     let error = aero_workflow::Store::open(&backend.location, backend.options())
         .await
         .expect_err("newer");
-    assert!(matches!(error, StoreError::NewerSchema { found: 99, supported: 1, .. }), "{error}");
-    assert!(!error.to_string().contains(&password(&backend.location)), "{error}");
-    let version: String = sqlx::query_scalar("SELECT value FROM aero_meta WHERE key = 'schema_version'")
-        .fetch_one(&mut connection)
-        .await
-        .expect("read");
+    assert!(
+        matches!(
+            error,
+            StoreError::NewerSchema {
+                found: 99,
+                supported: 1,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        !error.to_string().contains(&password(&backend.location)),
+        "{error}"
+    );
+    let version: String =
+        sqlx::query_scalar("SELECT value FROM aero_meta WHERE key = 'schema_version'")
+            .fetch_one(&mut connection)
+            .await
+            .expect("read");
     assert_eq!(version, "99");
     let migrations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(&mut connection)

@@ -86,17 +86,24 @@ async fn a_new_store_is_created_with_its_directory_in_wal_mode_with_full_sync() 
         .await
         .expect("journal mode");
     assert_eq!(mode, "wal");
-    let version: String = sqlx::query_scalar("SELECT value FROM aero_meta WHERE key = 'schema_version'")
-        .fetch_one(&mut connection)
-        .await
-        .expect("version");
+    let version: String =
+        sqlx::query_scalar("SELECT value FROM aero_meta WHERE key = 'schema_version'")
+            .fetch_one(&mut connection)
+            .await
+            .expect("version");
     assert_eq!(version, SCHEMA_VERSION.to_string());
     connection.close().await.expect("close");
     // Reopening an existing store works and keeps its data.
     let store = Store::open(path.to_str().expect("utf-8"), options())
         .await
         .expect("reopen");
-    assert!(store.list(&Default::default()).await.expect("list").is_empty());
+    assert!(
+        store
+            .list(&Default::default())
+            .await
+            .expect("list")
+            .is_empty()
+    );
     store.check_integrity().await.expect("intact");
 }
 
@@ -110,7 +117,11 @@ async fn every_store_connection_syncs_each_commit() {
         .await
         .expect("open");
     for _ in 0..4 {
-        assert_eq!(store.sqlite_synchronous().await.expect("pragma"), Some(2), "FULL");
+        assert_eq!(
+            store.sqlite_synchronous().await.expect("pragma"),
+            Some(2),
+            "FULL"
+        );
     }
 }
 
@@ -121,7 +132,10 @@ fn a_foreign_file_is_refused_untouched() {
     std::fs::write(&path, "operators' notes, not a database\n".repeat(200)).expect("write");
     let error = refused(&path);
     assert!(matches!(error, StoreError::NotAStore { .. }), "{error}");
-    assert!(error.to_string().contains("it is not an SQLite database"), "{error}");
+    assert!(
+        error.to_string().contains("it is not an SQLite database"),
+        "{error}"
+    );
     assert_eq!(error.class(), ErrorClass::Permanent);
 }
 
@@ -129,19 +143,21 @@ fn a_foreign_file_is_refused_untouched() {
 fn a_foreign_sqlite_database_is_refused_untouched() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("workflow.db");
-    tokio::runtime::Runtime::new().expect("runtime").block_on(async {
-        let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(&path)
-            .create_if_missing(true)
-            .connect()
-            .await
-            .expect("create");
-        sqlx::query("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total TEXT)")
-            .execute(&mut connection)
-            .await
-            .expect("table");
-        connection.close().await.expect("close");
-    });
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let mut connection = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true)
+                .connect()
+                .await
+                .expect("create");
+            sqlx::query("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total TEXT)")
+                .execute(&mut connection)
+                .await
+                .expect("table");
+            connection.close().await.expect("close");
+        });
     let error = refused(&path);
     assert_eq!(
         error.to_string(),
@@ -183,21 +199,30 @@ fn a_truncated_store_is_refused_untouched() {
 fn a_store_from_a_newer_schema_is_refused_untouched() {
     let dir = tempfile::tempdir().expect("dir");
     let path = make_store(dir.path());
-    tokio::runtime::Runtime::new().expect("runtime").block_on(async {
-        let mut connection = raw(&path).await;
-        sqlx::query("UPDATE aero_meta SET value = '7' WHERE key = 'schema_version'")
-            .execute(&mut connection)
-            .await
-            .expect("bump");
-        sqlx::query("CREATE TABLE from_the_future (x INTEGER)")
-            .execute(&mut connection)
-            .await
-            .expect("table");
-        connection.close().await.expect("close");
-    });
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(async {
+            let mut connection = raw(&path).await;
+            sqlx::query("UPDATE aero_meta SET value = '7' WHERE key = 'schema_version'")
+                .execute(&mut connection)
+                .await
+                .expect("bump");
+            sqlx::query("CREATE TABLE from_the_future (x INTEGER)")
+                .execute(&mut connection)
+                .await
+                .expect("table");
+            connection.close().await.expect("close");
+        });
     let error = refused(&path);
     assert!(
-        matches!(error, StoreError::NewerSchema { found: 7, supported: SCHEMA_VERSION, .. }),
+        matches!(
+            error,
+            StoreError::NewerSchema {
+                found: 7,
+                supported: SCHEMA_VERSION,
+                ..
+            }
+        ),
         "{error}"
     );
     assert!(error.to_string().contains("use a newer aero"), "{error}");

@@ -323,7 +323,10 @@ impl Writer {
     /// Round trips are what a batch costs (sqlx's SQLite driver runs each statement on
     /// the connection's own thread), so journal entries are inserted many rows per
     /// statement, and the changes to one step's row are folded into one `UPDATE`.
-    async fn apply(&self, batch: &[Request]) -> Result<Vec<Result<Vec<i64>, StoreError>>, StoreError> {
+    async fn apply(
+        &self,
+        batch: &[Request],
+    ) -> Result<Vec<Result<Vec<i64>, StoreError>>, StoreError> {
         if batch.iter().all(|request| request.ops.is_empty()) {
             // Only barriers: everything before them is committed already.
             return Ok(batch.iter().map(|_| Ok(Vec::new())).collect());
@@ -376,9 +379,11 @@ impl Writer {
             }
             outcomes.push(Ok(sequence_numbers));
         }
-        self.insert_entries(&mut transaction, &mut folded.entries).await?;
+        self.insert_entries(&mut transaction, &mut folded.entries)
+            .await?;
         for ((action, idx), change) in &folded.steps {
-            self.update_step(&mut transaction, action, *idx, change).await?;
+            self.update_step(&mut transaction, action, *idx, change)
+                .await?;
         }
         transaction
             .commit()
@@ -466,7 +471,10 @@ impl Writer {
         idx: i64,
         change: &StepChange,
     ) -> Result<(), StoreError> {
-        let scrub = |text: &Option<String>| text.as_deref().map(|text| crate::scrub::text(&self.redactor, text));
+        let scrub = |text: &Option<String>| {
+            text.as_deref()
+                .map(|text| crate::scrub::text(&self.redactor, text))
+        };
         let flag = |value: bool| i64::from(value);
         sqlx::query(
             "UPDATE steps SET state = COALESCE($3, state), attempts = COALESCE($4, attempts), \
@@ -525,7 +533,8 @@ impl Writer {
             WriteOp::Entry(entry) => buffer(folded, entry),
             WriteOp::Intent { idx, entry } => {
                 // Its sequence number is needed now: what was buffered goes first.
-                self.insert_entries(transaction, &mut folded.entries).await?;
+                self.insert_entries(transaction, &mut folded.entries)
+                    .await?;
                 let seq = self.append(transaction, fence, entry).await?;
                 folded.step(action, *idx).open_intent = Some(Some(seq));
                 return Ok(Some(seq));

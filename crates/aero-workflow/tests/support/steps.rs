@@ -159,7 +159,7 @@ impl Lab {
                 spec: spec.clone(),
             }))
         });
-        registry.register("gate", |spec| gate(spec));
+        registry.register("gate", gate);
         registry
     }
 }
@@ -172,7 +172,10 @@ fn param_u32(spec: &StepSpec, name: &str) -> u32 {
 }
 
 fn param_bool(spec: &StepSpec, name: &str) -> bool {
-    spec.params.get(name).and_then(Value::as_bool).unwrap_or(false)
+    spec.params
+        .get(name)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 struct Probe {
@@ -234,7 +237,10 @@ impl Step for Probe {
             return Decision::fail("the probe cannot reach its target");
         }
         if param_bool(&self.spec, "never_converges") {
-            return Decision::wait("waiting for something that never happens", Duration::from_millis(10));
+            return Decision::wait(
+                "waiting for something that never happens",
+                Duration::from_millis(10),
+            );
         }
         if observed.lagging {
             return Decision::wait("the change is landing", Duration::from_millis(5));
@@ -249,7 +255,10 @@ impl Step for Probe {
         if let Some(pending) = pending {
             let window = Duration::from_millis(u64::from(param_u32(&self.spec, "window_ms")));
             if pending.age < window {
-                return Decision::wait("an earlier request may still land", Duration::from_millis(5));
+                return Decision::wait(
+                    "an earlier request may still land",
+                    Duration::from_millis(5),
+                );
             }
         }
         Decision::Act("apply".to_string())
@@ -280,7 +289,9 @@ impl Step for Probe {
                 .rev()
                 .find(|entry| entry.kind == aero_workflow::EntryKind::Intent);
             let visible = last_intent.is_some_and(|intent| {
-                !entries.iter().any(|entry| entry.ref_seq == Some(intent.seq))
+                !entries
+                    .iter()
+                    .any(|entry| entry.ref_seq == Some(intent.seq))
             });
             let mut world = self.lab.world();
             world
@@ -349,12 +360,20 @@ impl Probe {
                     .get("message")
                     .and_then(Value::as_str)
                     .unwrap_or("");
-                return Err(StepError::new(class, format!("the target refused {detail}")));
+                return Err(StepError::new(
+                    class,
+                    format!("the target refused {detail}"),
+                ));
             }
         }
         let block = param_bool(&self.spec, "block") && first_act;
         if block && param_bool(&self.spec, "apply_before_block") {
-            self.lab.world().records.entry(id.clone()).or_default().applied = true;
+            self.lab
+                .world()
+                .records
+                .entry(id.clone())
+                .or_default()
+                .applied = true;
         }
         if block {
             let gate = self.lab.gate(id);
