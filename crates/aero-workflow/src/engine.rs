@@ -27,6 +27,9 @@ use crate::store::{
     Store,
 };
 
+/// How long a worker leaves alone an action whose steps it could not prepare.
+const PREPARE_RETRY: Duration = Duration::from_secs(60);
+
 /// Settings of an engine (a worker).
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
@@ -311,30 +314,48 @@ impl Engine {
     /// worker) and returns.
     pub async fn work(&self, mut shutdown: watch::Receiver<bool>) -> Result<(), EngineError> {
         self.register().await?;
-        let mut runs: JoinSet<()> = JoinSet::new();
+        let mut runs: JoinSet<(String, bool)> = JoinSet::new();
+        // Actions this worker could not prepare (their revision cannot be rendered here,
+        // say), left to other workers for a while.
         let mut skip_until: HashMap<String, Instant> = HashMap::new();
         loop {
             if *shutdown.borrow() {
                 break;
             }
+            skip_until.retain(|_, until| *until > Instant::now());
             while runs.len() < self.inner.config.max_actions.max(1) {
-                let Some((id, token)) = self.claim_next(&skip_until).await? else {
-                    break;
+                let claimed = match self.claim_next(&skip_until).await {
+                    Ok(Some(claimed)) => claimed,
+                    Ok(None) => break,
+                    Err(error) => {
+                        // The store may come back: try again at the next poll.
+                        tracing::warn!(error = %error, "cannot look for work");
+                        break;
+                    }
                 };
+                let (id, token) = claimed;
                 let engine = self.clone();
                 runs.spawn(async move {
                     match engine.execute_claimed(&id, token).await {
-                        Ok(state) => tracing::info!(action = %id, state = %state, "run ended"),
+                        Ok(state) => {
+                            tracing::info!(action = %id, state = %state, "run ended");
+                            (id, false)
+                        }
                         Err(error) => {
-                            tracing::warn!(action = %id, error = %error, "run ended with an error")
+                            tracing::warn!(action = %id, error = %error, "run ended with an error");
+                            let unprepared = matches!(error, EngineError::Build(_));
+                            (id, unprepared)
                         }
                     }
                 });
-                skip_until.retain(|_, until| *until > Instant::now());
             }
             tokio::select! {
                 _ = shutdown.changed() => {}
-                Some(_) = runs.join_next(), if !runs.is_empty() => {}
+                Some(joined) = runs.join_next(), if !runs.is_empty() => {
+                    if let Ok((id, true)) = joined {
+                        skip_until.insert(id, Instant::now() + PREPARE_RETRY);
+                    }
+                }
                 _ = tokio::time::sleep(self.inner.config.poll_interval) => {}
             }
         }

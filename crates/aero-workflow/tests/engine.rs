@@ -67,6 +67,8 @@ on_both_backends!(
     the_store_never_holds_a_registered_secret,
     workers_claim_and_run_submitted_actions,
     logs_filter_by_step_and_follow_by_sequence,
+    an_action_that_cannot_be_prepared_here_is_left_to_other_workers,
+    unknown_step_kinds_fail_their_step,
 );
 
 fn run_state(result: Result<ActionState, EngineError>) -> ActionState {
@@ -1304,4 +1306,65 @@ fn password(url: &str) -> String {
         .and_then(|(user_info, _)| user_info.split_once(':'))
         .map(|(_, password)| password.to_string())
         .unwrap_or_else(|| "\u{0}".to_string())
+}
+
+/// A provider that cannot prepare any action (say, this worker lacks the site's key).
+struct NoKey;
+
+#[async_trait::async_trait]
+impl aero_workflow::RegistryProvider for NoKey {
+    async fn registry(
+        &self,
+        action: &aero_workflow::ActionSummary,
+    ) -> Result<std::sync::Arc<dyn aero_workflow::StepRegistry>, aero_workflow::BuildError> {
+        Err(aero_workflow::BuildError::Prepare {
+            action: action.id.clone(),
+            message: "no key for this site's secrets".to_string(),
+            class: ErrorClass::Permanent,
+        })
+    }
+}
+
+async fn an_action_that_cannot_be_prepared_here_is_left_to_other_workers(backend: Backend) {
+    let store = backend.open().await;
+    let lab = Lab::new();
+    let keyless = aero_workflow::Engine::new(store.clone(), std::sync::Arc::new(NoKey), config());
+    let id = keyless
+        .submit(&action("lon1", vec![probe("a", &[], json!({}))]))
+        .await
+        .expect("submit");
+    let error = keyless.run(&id).await.expect_err("cannot prepare");
+    assert!(matches!(error, EngineError::Build(_)), "{error}");
+    assert!(error.to_string().contains("no key"), "{error}");
+    let action = store.action(&id).await.expect("read");
+    assert_eq!(action.state, ActionState::Running);
+    assert!(action.lease_owner.is_none(), "the lease was released");
+    // A worker that can prepare it takes it at once.
+    assert_eq!(
+        run_state(engine(&store, &lab).run(&id).await),
+        ActionState::Succeeded
+    );
+}
+
+async fn unknown_step_kinds_fail_their_step(backend: Backend) {
+    let store = backend.open().await;
+    let lab = Lab::new();
+    let engine = engine(&store, &lab);
+    let id = engine
+        .submit(&action(
+            "lon1",
+            vec![
+                step("a", "no-such-kind", &[], json!({})),
+                probe("b", &[], json!({})),
+            ],
+        ))
+        .await
+        .expect("submit");
+    assert_eq!(run_state(engine.run(&id).await), ActionState::Failed);
+    let detail = engine.show(&id).await.expect("show");
+    assert_eq!(
+        detail.steps[0].error.as_deref(),
+        Some("step `a`: no step implementation of kind `no-such-kind`")
+    );
+    assert_eq!(detail.steps[1].state, StepState::Succeeded);
 }
