@@ -5,6 +5,9 @@
 #   - git, tar, openssl (diff over git revisions, certificate checks): Debian packages
 #   - sushy-tools 2.2.0 (the Redfish BMC emulator) and sushy 5.14.0 (Ironic's Redfish
 #     library, for the request-count comparison): a Python venv made by ci/redfish/setup.sh
+#   - PostgreSQL (the workflow store's PostgreSQL tests): a throwaway cluster started by
+#     ci/postgres/start.sh (which installs Debian's postgresql package if missing), or the
+#     server given in AERO_TEST_POSTGRES_URL
 # Every test that needs one of these fails (never skips) when it is missing.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -26,6 +29,12 @@ fi
 
 venv="$(bash ci/redfish/setup.sh | tail -n 1)"
 export AERO_SUSHY_VENV="$venv"
+
+# One PostgreSQL cluster for the whole run, stopped when this script exits.
+if [ -z "${AERO_TEST_POSTGRES_URL:-}" ]; then
+    AERO_TEST_POSTGRES_URL="$(bash ci/postgres/start.sh --owner-pid $$ | tail -n 1)"
+    export AERO_TEST_POSTGRES_URL
+fi
 
 # Tests never touch the operator's state directory.
 export AERO_STATE_DIR="${AERO_STATE_DIR:-$(mktemp -d)}"
