@@ -456,9 +456,21 @@ fn the_companion_schemas_are_built_in_and_closed() {
     for (from, to, document) in [
         ("  serial_number: SN123", "  serial: SN123", "n1"),
         ("    tls_backend: openssl", "    tls_backend: gnutls", "hw"),
-        ("    tls: {insecure: true}", "    tls: {insecure: true, fingerprint: 'ab'}", "hw"),
-        ("  bind_address: 0.0.0.0:8080", "  bind_address: 8080", "server"),
-        ("  url: http://mirror.example.net/focal.iso", "  url: ftp://mirror.example.net/focal.iso", "focal"),
+        (
+            "    tls: {insecure: true}",
+            "    tls: {insecure: true, fingerprint: 'ab'}",
+            "hw",
+        ),
+        (
+            "  bind_address: 0.0.0.0:8080",
+            "  bind_address: 8080",
+            "server",
+        ),
+        (
+            "  url: http://mirror.example.net/focal.iso",
+            "  url: ftp://mirror.example.net/focal.iso",
+            "focal",
+        ),
     ] {
         let site = site_with(&[(from, to)]);
         let errors: Vec<String> = site
