@@ -107,7 +107,7 @@ pub struct IsoEntry {
 }
 
 /// An ISO 9660 image in memory, its descriptors read.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IsoImage<'a> {
     bytes: &'a [u8],
     label: String,
@@ -115,6 +115,18 @@ pub struct IsoImage<'a> {
     root: Extent,
     /// Rock Ridge: bytes to skip at the start of each system use area (`SP`).
     susp_skip: usize,
+}
+
+impl std::fmt::Debug for IsoImage<'_> {
+    /// Label, names and size: never the bytes (a config image holds a node's token).
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("IsoImage")
+            .field("label", &self.label)
+            .field("names", &self.names)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 /// What a listing has read so far.
