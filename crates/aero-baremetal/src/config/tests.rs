@@ -287,3 +287,26 @@ fn grub_values_cannot_leave_their_quotes() {
     );
     assert_eq!(grub_quote("x=\"$(reboot)\""), "x=\\\"\\$(reboot)\\\"");
 }
+
+#[test]
+fn an_https_provisioning_server_puts_its_ca_in_the_trust_store() {
+    let ca = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+    let tls = format!(
+        "  public_url: https://10.0.1.5:8443/\n  tls:\n    certificate: |\n      -----BEGIN CERTIFICATE-----\n      MIIBleaf\n      -----END CERTIFICATE-----\n    key: not-a-real-key\n    ca: {}\n",
+        serde_json::Value::String(ca.to_string())
+    );
+    let site = crate::fixture::site_with(&[("  public_url: http://10.0.1.5:8080/\n", &tls)]);
+    assert!(site.is_valid(), "{:#?}", site.diagnostics());
+    let model = HostModel::from_site(&site).unwrap();
+    let server = model.provisioning_server().unwrap();
+    assert_eq!(format!("{:?}", server.tls.as_ref().unwrap().key), "***");
+    let config = NodeConfig::render(&model, model.node("n1").unwrap(), REVISION).unwrap();
+    let user_data = parsed(&config, ConfigPart::UserData);
+    assert_eq!(user_data["ca_certs"], serde_json::json!({"trusted": [ca]}));
+    assert!(
+        user_data["phone_home"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://10.0.1.5:8443/phone-home/n1/")
+    );
+}
