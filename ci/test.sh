@@ -3,6 +3,9 @@
 #
 # Test dependencies:
 #   - git, tar, openssl (diff over git revisions, certificate checks): Debian packages
+#   - cloud-init (its `schema` check of user-data), netplan.io (`netplan generate` of
+#     network-config), genisoimage (`isoinfo` on config images): Debian packages, for
+#     aero-baremetal's tests of every example node's NoCloud files and image
 #   - sushy-tools 2.2.0 (the Redfish BMC emulator) and sushy 5.14.0 (Ironic's Redfish
 #     library, for the request-count comparison): a Python venv made by ci/redfish/setup.sh
 #   - PostgreSQL (the workflow store's PostgreSQL tests): a throwaway cluster started by
@@ -18,13 +21,17 @@ for tool in git tar openssl python3 pkg-config; do
 done
 # The Redfish client's OpenSSL transport (for legacy BMC firmware) builds against libssl.
 dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
+# aero-baremetal's config files and images, checked by the tools that consume them.
+for package in cloud-init netplan.io genisoimage; do
+    dpkg -s "$package" >/dev/null 2>&1 || need_apt+=("$package")
+done
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
     need_apt+=(python3-venv)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
     echo "installing: ${need_apt[*]}" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 venv="$(bash ci/redfish/setup.sh | tail -n 1)"

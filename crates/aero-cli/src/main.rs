@@ -14,6 +14,7 @@ mod documents;
 mod exit;
 mod format;
 mod logging;
+mod node;
 mod render;
 mod secrets;
 mod site;
@@ -66,6 +67,8 @@ enum Command {
     Bmc(bmc::BmcArgs),
     /// Generate, encrypt, decrypt and check a site's secrets.
     Secrets(secrets::SecretsArgs),
+    /// A site's servers: list them, show a node's generated config, write its config image.
+    Node(node::NodeArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Site(args) => site::run(&context, args),
         Command::Bmc(args) => run_async(bmc::run(&context, args)),
         Command::Secrets(args) => secrets::run(&context, args),
+        Command::Node(args) => node::run(&context, args),
     };
     match result {
         Ok(code) => code,

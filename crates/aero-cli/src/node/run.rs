@@ -1,0 +1,124 @@
+//! What each `aero node` verb does: render the site through `aero-site`, read its host
+//! model through `aero-baremetal`, and hand the result to [`super::output`].
+
+use std::process::ExitCode;
+
+use aero_baremetal::{ConfigImage, ConfigPart, HostModel, ImageTime, NodeConfig};
+use aero_docs::collect::RepoSpec;
+use aero_docs::diagnostic::Severity;
+use aero_site::{Mode, RenderOptions, RenderedSite, Snapshot};
+
+use super::args::{NodeArgs, NodeCommand};
+use super::output::{NodeRow, nodes_table};
+use crate::context::Context;
+use crate::documents::{KeyArgs, counts, print_diagnostics};
+use crate::exit::{Failure, INVALID, OrFail, output_failure};
+use crate::format::{emit, write_stdout};
+
+/// Runs an `aero node` verb.
+pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
+    let repos = context.repos(&args.repos)?;
+    match args.command {
+        NodeCommand::List { site, output, keys } => {
+            let rendered = render(context, &repos, &site, &keys)?;
+            let model = HostModel::from_site(&rendered).or_fail()?;
+            let rows: Vec<NodeRow> = model.nodes().iter().map(NodeRow::of).collect();
+            emit(&context.redactor, output, &rows, nodes_table).map_err(output_failure)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        NodeCommand::Config {
+            site,
+            node,
+            part,
+            show_secrets,
+            keys,
+        } => {
+            let rendered = render(context, &repos, &site, &keys)?;
+            let config = node_config(&rendered, &node)?;
+            let parts: Vec<ConfigPart> = match part {
+                Some(part) => vec![part.into()],
+                None => ConfigPart::ALL.to_vec(),
+            };
+            let redacted = (!show_secrets).then(|| config.redacted(&context.redactor));
+            let mut text = String::new();
+            for part in &parts {
+                let file = match &redacted {
+                    Some(redacted) => redacted.part(*part),
+                    None => config.part(*part),
+                };
+                if parts.len() > 1 {
+                    // The files one after the other, each under a header (`head`'s
+                    // form); with --part, the file alone, as the image holds it.
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(&format!("# ==> {part} <==\n"));
+                }
+                text.push_str(file);
+            }
+            write_stdout(&text).map_err(output_failure)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        NodeCommand::Image {
+            site,
+            node,
+            output,
+            time,
+            keys,
+        } => {
+            let rendered = render(context, &repos, &site, &keys)?;
+            let config = node_config(&rendered, &node)?;
+            let time = time.map_or(ImageTime::DEFAULT, ImageTime::from_unix_seconds);
+            let image = ConfigImage::build(&config, time).or_fail()?;
+            std::fs::write(&output, image.bytes()).map_err(|error| {
+                Failure::operational(
+                    anyhow::Error::new(error).context(format!("cannot write {}", output.display())),
+                )
+            })?;
+            write_stdout(&format!("{}  {}\n", image.sha256(), output.display()))
+                .map_err(output_failure)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Renders and validates the site; node verbs need a valid revision (its id keys the
+/// node's token and instance id), so any error is printed and fails the verb.
+fn render(
+    context: &Context,
+    repos: &[RepoSpec],
+    site: &str,
+    keys: &KeyArgs,
+) -> Result<RenderedSite, Failure> {
+    let snapshot = Snapshot::collect(repos, site, None).or_fail()?;
+    let roots: Vec<_> = repos.iter().map(|repo| repo.path.clone()).collect();
+    let keys = context.keys(&keys.identities, &roots)?;
+    let rendered = snapshot.render(
+        &keys,
+        &RenderOptions {
+            mode: Mode::Aerostat,
+            validate: true,
+            allow_encrypted: false,
+            redactor: Some(context.redactor.clone()),
+        },
+    );
+    if !rendered.is_valid() {
+        print_diagnostics(context, &rendered, rendered.diagnostics(), Severity::Error);
+        return Err(Failure {
+            error: anyhow::anyhow!(
+                "site {site} does not render cleanly ({}): node configs are made from a valid revision",
+                counts(&rendered)
+            ),
+            code: INVALID,
+        });
+    }
+    Ok(rendered)
+}
+
+/// A node's config at the rendered revision.
+fn node_config(rendered: &RenderedSite, node: &str) -> Result<NodeConfig, Failure> {
+    let model = HostModel::from_site(rendered).or_fail()?;
+    let node = model.node(node).or_fail()?;
+    let revision = rendered.revision_id().unwrap_or_default();
+    NodeConfig::render(&model, node, revision).or_fail()
+}
