@@ -42,6 +42,7 @@ mod fingerprint;
 mod fixture;
 mod iso;
 mod model;
+mod overrides;
 mod secret;
 
 pub use config::{ConfigPart, NodeConfig, NodeToken, RedactedConfig, TokenPurpose};
@@ -57,4 +58,5 @@ pub use model::{
     OsImageKind, Platform, ProvisioningServer, Region, Repository, RepositoryKind, Route,
     ServerTls, Sha256Digest, TlsBackend, TrunkingMode,
 };
+pub use overrides::{BmcOverride, OsImageOverride, OverrideError, ServerOverride, TargetOverrides};
 pub use secret::Secret;

@@ -240,6 +240,9 @@ pub struct BmcAccess {
     pub tls: BmcTls,
     /// Which TLS implementation talks to it.
     pub tls_backend: TlsBackend,
+    /// The system to drive when the BMC has several (documents never set it: a BMC of
+    /// a Drydock node has one; the lab may serve several from one endpoint).
+    pub system_id: Option<String>,
 }
 
 /// BMC credentials. Both halves come from secret documents, so neither prints.

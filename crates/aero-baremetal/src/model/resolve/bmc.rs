@@ -92,6 +92,7 @@ pub(super) fn bmc_access(
         },
         tls: tls?,
         tls_backend,
+        system_id: None,
     })
 }
 
