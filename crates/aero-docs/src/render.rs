@@ -12,6 +12,7 @@ use crate::decrypt::Decryptor;
 use crate::diagnostic::{Diagnostic, ErrorKind, Severity, has_errors};
 use crate::document::{DocIndex, Document, LAYERING_POLICY_SCHEMA, MetadataKind, load_documents};
 use crate::layering::{apply_actions, select_parents};
+use crate::mode::Mode;
 use crate::order::{Graph, aerostat_order, deckhand_order};
 use crate::source::SourceSet;
 use crate::substitution::{SubstitutionContext, substitute_all};
@@ -20,26 +21,6 @@ use crate::value::{Arena, NodeId, Origin, OriginKind, Value};
 /// Bytes of YAML per node of a rendered site (9 on the synthetic benchmark site, metadata
 /// included); used only to size the node arena before loading.
 const NODE_BYTES_ESTIMATE: usize = 8;
-
-/// Which semantics to render with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// Aerostat's: copies instead of shared objects, delete by path, order-independent,
-    /// YAML 1.2, conflicting control documents are errors.
-    Aerostat,
-    /// Deckhand's, quirks included, for sites migrating from Airship.
-    Deckhand,
-}
-
-impl Mode {
-    /// How YAML is read in this mode: YAML 1.2, or PyYAML's 1.1 as Deckhand read it.
-    pub fn yaml_dialect(self) -> aero_yaml::Dialect {
-        match self {
-            Mode::Aerostat => aero_yaml::Dialect::Yaml12,
-            Mode::Deckhand => aero_yaml::Dialect::PyYaml11,
-        }
-    }
-}
 
 /// How to render.
 pub struct RenderConfig<'a> {

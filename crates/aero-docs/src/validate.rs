@@ -11,7 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::diagnostic::{Diagnostic, ErrorKind, Location, Severity};
 use crate::document::{DATA_SCHEMA_SCHEMA, DocIndex, is_valid_schema_name, schema_prefix};
-use crate::render::{Mode, Rendered};
+use crate::mode::Mode;
+use crate::render::Rendered;
 use crate::value::{NodeId, OriginKind, Value};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_schemas.rs"));

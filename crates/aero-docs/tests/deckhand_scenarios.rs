@@ -5,7 +5,7 @@
 
 mod support;
 
-use aero_docs::render::Mode;
+use aero_docs::mode::Mode;
 use serde_json::json;
 use support::*;
 

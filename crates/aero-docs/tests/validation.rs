@@ -2,7 +2,7 @@
 
 mod support;
 
-use aero_docs::render::Mode;
+use aero_docs::mode::Mode;
 use aero_docs::validate::{builtin_schemas, validate};
 use support::*;
 

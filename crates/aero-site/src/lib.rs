@@ -44,7 +44,7 @@ mod rendered;
 pub mod repos;
 mod snapshot;
 
-pub use aero_docs::render::Mode;
+pub use aero_docs::mode::Mode;
 pub use error::SiteError;
 pub use keys::{KeyPolicy, KeySource, Keys};
 pub use redacted::redacted_value;

@@ -7,7 +7,8 @@ use aero_docs::document::{DocIndex, schema_prefix};
 use aero_docs::explain::Leaf;
 use aero_docs::lint::LintConfig;
 use aero_docs::path::DocPath;
-use aero_docs::render::{Mode, RenderConfig, Rendered, render};
+use aero_docs::mode::Mode;
+use aero_docs::render::{RenderConfig, Rendered, render};
 use aero_docs::source::{SourceId, SourceSet};
 use aero_redact::SharedRedactor;
 

@@ -2,7 +2,8 @@
 
 #![allow(dead_code)]
 
-use aero_docs::render::{Mode, RenderConfig, Rendered, render};
+use aero_docs::mode::Mode;
+use aero_docs::render::{RenderConfig, Rendered, render};
 use aero_docs::source::{SourceFile, SourceSet};
 
 /// The layering policy most scenarios use.

@@ -18,7 +18,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use aero_docs::diagnostic::Severity;
-use aero_docs::render::{Mode, RenderConfig, render};
+use aero_docs::mode::Mode;
+use aero_docs::render::{RenderConfig, render};
 use aero_synth::{SynthConfig, generate, layout};
 
 /// The same allocator as the `aero` binary, so the figures are the ones users get.
