@@ -215,6 +215,18 @@ pub fn load_documents(
     let mut loaded = Loaded::default();
     let options = aero_yaml::LoadOptions::new(dialect);
     for (source_id, file) in sources.iter() {
+        if let Some(bad) = sources.not_utf8(source_id) {
+            loaded.diagnostics.push(
+                Diagnostic::error(ErrorKind::InvalidYaml, bad.to_string())
+                    .at(Some(Location {
+                        source: source_id,
+                        line: bad.line,
+                        column: bad.column,
+                    }))
+                    .with_hint("save the file as UTF-8; every document of this file was skipped"),
+            );
+            continue;
+        }
         let yaml_documents = match aero_yaml::load_all(&file.text, &options) {
             Ok(documents) => documents,
             Err(error) => {

@@ -122,3 +122,35 @@ fn differing_duplicate_data_schemas_conflict_in_aerostat_mode_only() {
     assert!(deckhand.iter().any(|diagnostic| diagnostic.code == "P004"
         && diagnostic.severity == aero_docs::diagnostic::Severity::Warning));
 }
+
+// ---- Input that is not a set of documents: invalid encoding, duplicate keys, syntax ----
+
+/// PyYAML (and so Pegleg and Deckhand) refuse a file that is not UTF-8 with a
+/// `UnicodeDecodeError`; Pegleg's lint calls that P007. Aerostat reports it as P007 at the
+/// first bad byte, for that file only: the other files still render.
+#[test]
+fn a_file_that_is_not_utf8_is_a_located_error_of_that_file_only() {
+    let latin1: &[u8] = b"---\nschema: example/Widget/v1\nmetadata:\n  name: caf\xe9\n";
+    for mode in [Mode::Aerostat, Mode::Deckhand] {
+        let rendered = render_bytes(
+            &[POLICY.as_bytes(), WIDGET.as_bytes(), latin1],
+            &aero_docs::render::RenderConfig::new(mode),
+        );
+        assert_eq!(
+            located_errors(&rendered),
+            [(
+                "P007",
+                4,
+                12,
+                "the file is not UTF-8: byte 0xe9 at offset 51 is not valid UTF-8".to_string()
+            )],
+            "{mode:?}"
+        );
+        let location = rendered.diagnostics[0].location.unwrap();
+        assert_eq!(location.source, aero_docs::source::SourceId(2));
+        assert!(
+            rendered.find("example/Widget/v1", "w").is_some(),
+            "{mode:?}"
+        );
+    }
+}
