@@ -122,12 +122,21 @@ impl SourceSet {
                 )
             }
         };
-        let id = self.add(SourceFile {
-            repo,
-            rel_path,
-            path,
-            text,
-        });
+        self.add_decoded(
+            SourceFile {
+                repo,
+                rel_path,
+                path,
+                text,
+            },
+            not_utf8,
+        )
+    }
+
+    /// Adds a file whose bytes were decoded already: lossily, when `not_utf8` says where
+    /// they stopped being UTF-8 (a stored snapshot of a file read by [`SourceSet::add_bytes`]).
+    pub fn add_decoded(&mut self, file: SourceFile, not_utf8: Option<NotUtf8>) -> SourceId {
+        let id = self.add(file);
         if let Some(not_utf8) = not_utf8 {
             self.not_utf8.push((id, not_utf8));
         }

@@ -49,4 +49,4 @@ pub use error::SiteError;
 pub use keys::{KeyPolicy, KeySource, Keys};
 pub use redacted::redacted_value;
 pub use rendered::{DocumentRef, DocumentView, RenderOptions, RenderedSite};
-pub use snapshot::{Pin, SiteInfo, Snapshot, SnapshotFile};
+pub use snapshot::{NotUtf8At, Pin, SiteInfo, Snapshot, SnapshotFile};
