@@ -8,7 +8,8 @@
 
 use aero_yaml::{Node, Yaml};
 
-use crate::diagnostic::{Diagnostic, DocRef, ErrorKind, Location};
+use crate::diagnostic::{Diagnostic, DocRef, ErrorKind, Location, Severity};
+use crate::mode::Mode;
 use crate::path::DocPath;
 use crate::source::{SourceId, SourceSet};
 use crate::value::{Arena, NodeId, Origin, OriginKind};
@@ -201,19 +202,39 @@ pub fn is_valid_schema_name(schema: &str) -> bool {
 pub struct Loaded {
     /// Documents that passed the structure checks, in input order.
     pub documents: Vec<Document>,
+    /// Whether each document is known to be wrong already (a duplicate key in Aerostat's
+    /// mode): it is kept, so that what depends on it fails quietly instead of reporting a
+    /// missing parent or source, but it is never rendered or output.
+    pub failed: Vec<bool>,
     /// Problems.
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How to load documents.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadConfig {
+    /// Semantics: the YAML dialect, and what a duplicate mapping key means (an error of
+    /// its document under YAML 1.2; under PyYAML the last value is kept, with a warning).
+    pub mode: Mode,
+}
+
+impl LoadConfig {
+    /// The configuration for `mode`.
+    pub fn new(mode: Mode) -> Self {
+        Self { mode }
+    }
+}
+
 /// Reads every document of every source. Documents with structural errors are left out
-/// (with diagnostics); empty YAML documents are skipped, as Deckhand does.
-pub fn load_documents(
-    sources: &SourceSet,
-    dialect: aero_yaml::Dialect,
-    arena: &mut Arena,
-) -> Loaded {
+/// (with diagnostics); empty YAML documents are skipped, as Deckhand does. A file that
+/// cannot be read as YAML at all (not UTF-8, a syntax error) is reported once and skipped;
+/// a duplicate key concerns only the document holding it.
+pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Arena) -> Loaded {
     let mut loaded = Loaded::default();
-    let options = aero_yaml::LoadOptions::new(dialect);
+    let mut options = aero_yaml::LoadOptions::new(config.mode.yaml_dialect());
+    // Duplicate keys never stop the stream here: each is judged per document below, so
+    // one duplicate cannot hide the other documents of its file.
+    options.duplicate_keys = aero_yaml::DuplicateKeys::LastWins;
     for (source_id, file) in sources.iter() {
         if let Some(bad) = sources.not_utf8(source_id) {
             loaded.diagnostics.push(
@@ -260,13 +281,68 @@ pub fn load_documents(
             }
             let root = unwrap_pegleg(&yaml_document.root);
             let index = DocIndex(loaded.documents.len() as u32);
-            if let Some(document) = reader.read(root, index, arena) {
+            let document = reader.read(root, index, arena);
+            let duplicates = duplicate_key_diagnostics(
+                &yaml_document.duplicate_keys,
+                config.mode,
+                source_id,
+                document.as_ref().map(Document::doc_ref),
+            );
+            let duplicate_is_error = config.mode == Mode::Aerostat && !duplicates.is_empty();
+            if let Some(document) = document {
                 loaded.documents.push(document);
+                loaded.failed.push(duplicate_is_error);
             }
             loaded.diagnostics.extend(reader.diagnostics);
+            loaded.diagnostics.extend(duplicates);
         }
     }
     loaded
+}
+
+/// What the duplicate keys of one document mean: YAML 1.2 forbids them, so in Aerostat's
+/// mode each is an error of the document (P007); PyYAML kept the last value, so in
+/// Deckhand's mode the document loads as PyYAML read it and each duplicate is a warning
+/// (A011), since the first value was silently lost.
+fn duplicate_key_diagnostics(
+    duplicates: &[aero_yaml::DuplicateKey],
+    mode: Mode,
+    source: SourceId,
+    doc_ref: Option<DocRef>,
+) -> Vec<Diagnostic> {
+    duplicates
+        .iter()
+        .map(|duplicate| {
+            let first = Location {
+                source,
+                line: duplicate.first.line,
+                column: duplicate.first.col,
+            };
+            let mut diagnostic = match mode {
+                Mode::Aerostat => Diagnostic::error(
+                    ErrorKind::InvalidYaml,
+                    format!("duplicate key `{}`", duplicate.key),
+                )
+                .with_hint("YAML 1.2 forbids a key twice in one mapping: keep one (with --compat deckhand the last one wins, as in PyYAML)"),
+                Mode::Deckhand => Diagnostic::lint(
+                    "A011",
+                    Severity::Warning,
+                    format!("duplicate key `{}`: the later value is kept, as PyYAML did", duplicate.key),
+                )
+                .with_hint("remove one of them; YAML 1.2 (Aerostat's default mode) refuses the document"),
+            }
+            .at(Some(Location {
+                source,
+                line: duplicate.again.line,
+                column: duplicate.again.col,
+            }))
+            .with_related(Some(first), "first written here");
+            if let Some(doc_ref) = &doc_ref {
+                diagnostic = diagnostic.in_document(doc_ref.clone());
+            }
+            diagnostic
+        })
+        .collect()
 }
 
 /// A Pegleg-managed document still encrypted by Pegleg (its `managedDocument` is a

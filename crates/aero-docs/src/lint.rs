@@ -6,7 +6,7 @@
 //! | P004 | warning/error | duplicate DataSchema (an error when they differ, in Aerostat's mode) |
 //! | P005 | error | a render error (the Deckhand error kind is given) |
 //! | P006 | error | a file does not start with `---` |
-//! | P007 | error | invalid YAML |
+//! | P007 | error | invalid YAML: a syntax error, a file that is not UTF-8, a duplicate key (in Aerostat's mode; the error is the document's only) |
 //! | P008 | error | a document's layer is not the top folder it lives in (global, type, site) |
 //! | P009 | error | a secret kind outside a `secrets` folder |
 //! | D001 | error | a document's structure is invalid (envelope, metadata) |
@@ -19,6 +19,7 @@
 //! | A006 | error/warning | several layering policies |
 //! | A007 | warning | a substitution's `src.pattern` does not match |
 //! | A008 | warning | a DataSchema that is ignored (bad name or empty) |
+//! | A011 | warning | a duplicate key in `--compat deckhand` mode: the later value is kept, as PyYAML did |
 //!
 //! `--exclude CODE` drops a code; `--warn CODE` turns its errors into warnings.
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use crate::decrypt::Decryptor;
 use crate::dependencies::{Dependencies, SourceMap, dependency_graph, report_cycles};
 use crate::diagnostic::{Diagnostic, ErrorKind, has_errors};
-use crate::document::{DocIndex, Document, MetadataKind, load_documents};
+use crate::document::{DocIndex, Document, LoadConfig, MetadataKind, load_documents};
 use crate::identity::{check_identities, check_replacements};
 use crate::layering::{apply_actions, select_parents};
 use crate::mode::Mode;
@@ -148,18 +148,17 @@ impl Rendered {
 
 /// Renders every document of `sources`.
 pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
-    let dialect = config.mode.yaml_dialect();
     // A rendered site holds about one node per eight bytes of YAML (layering copies each
     // parent's data into every child); reserving that up front avoids regrowing the arena.
     // Reserved but untouched memory costs address space, not resident memory.
     let source_bytes: usize = sources.iter().map(|(_, file)| file.text.len()).sum();
     let mut arena = Arena::with_capacity(source_bytes / NODE_BYTES_ESTIMATE);
-    let loaded = load_documents(sources, dialect, &mut arena);
+    let loaded = load_documents(sources, &LoadConfig::new(config.mode), &mut arena);
     let mut documents = loaded.documents;
     let mut diagnostics = loaded.diagnostics;
     let mut secret_strings = BTreeSet::new();
     let count = documents.len();
-    let mut failed = vec![false; count];
+    let mut failed = loaded.failed;
 
     open_encrypted(
         &mut arena,

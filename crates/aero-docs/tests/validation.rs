@@ -154,3 +154,117 @@ fn a_file_that_is_not_utf8_is_a_located_error_of_that_file_only() {
         );
     }
 }
+
+/// One file holding the layering policy, a parent whose data has a key twice, its child,
+/// a document substituting from the parent, and an unrelated document.
+const DUPLICATE_KEY_FILE: &str = "---
+schema: deckhand/LayeringPolicy/v1
+metadata:
+  schema: metadata/Control/v1
+  name: layering-policy
+data:
+  layerOrder: [global, site]
+---
+schema: example/Widget/v1
+metadata:
+  schema: metadata/Document/v1
+  name: base
+  labels: {role: base}
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: global}
+data:
+  size: 1
+  colour: red
+  size: 2
+---
+schema: example/Widget/v1
+metadata:
+  schema: metadata/Document/v1
+  name: child
+  storagePolicy: cleartext
+  layeringDefinition:
+    abstract: false
+    layer: site
+    parentSelector: {role: base}
+    actions: [{method: merge, path: .}]
+data: {shape: round}
+---
+schema: example/Gadget/v1
+metadata:
+  schema: metadata/Document/v1
+  name: reader
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+  substitutions:
+    - src: {schema: example/Widget/v1, name: base, path: .size}
+      dest: {path: .size}
+data: {}
+---
+schema: example/Gadget/v1
+metadata:
+  schema: metadata/Document/v1
+  name: unrelated
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data: {fine: true}
+";
+
+/// YAML 1.2 (Aerostat's default) forbids a key twice in one mapping: the duplicate is an
+/// error of the document that holds it, and only of it. Before, the whole file was skipped
+/// and "no layering policy found" buried the real problem. Documents that depend on the
+/// broken one (its child, a substitution reading it) fail without messages of their own;
+/// the other documents of the file render.
+#[test]
+fn a_duplicate_key_is_an_error_of_its_document_only_in_aerostat_mode() {
+    let rendered = render_files(&[DUPLICATE_KEY_FILE], Mode::Aerostat);
+    assert_eq!(
+        located_errors(&rendered),
+        [("P007", 19, 3, "duplicate key `size`".to_string())]
+    );
+    let diagnostic = &rendered.diagnostics[0];
+    assert_eq!(
+        diagnostic
+            .related
+            .first()
+            .map(|(location, _)| location.line),
+        Some(17)
+    );
+    assert_eq!(
+        diagnostic
+            .document
+            .as_ref()
+            .map(|document| document.name.as_str()),
+        Some("base")
+    );
+    let output: Vec<&str> = rendered
+        .output
+        .iter()
+        .map(|index| rendered.document(*index).name.as_str())
+        .collect();
+    assert_eq!(output, ["layering-policy", "unrelated"]);
+}
+
+/// PyYAML's `BaseConstructor.construct_mapping` (`lib/yaml/constructor.py`) assigns
+/// `mapping[key] = value` for each pair in turn, so the last value wins and nothing is
+/// reported; Deckhand and Pegleg read files with it (`yaml.safe_load_all`). In Deckhand's
+/// mode the site renders as it did, with an A011 warning naming the lost value's key.
+#[test]
+fn a_duplicate_key_keeps_the_last_value_in_deckhand_mode() {
+    let rendered = render_files(&[DUPLICATE_KEY_FILE], Mode::Deckhand);
+    assert_clean(&rendered);
+    assert_eq!(
+        data_of(&rendered, "base"),
+        serde_json::json!({"size": 2, "colour": "red"})
+    );
+    assert_eq!(
+        data_of(&rendered, "child"),
+        serde_json::json!({"size": 2, "colour": "red", "shape": "round"})
+    );
+    assert_eq!(data_of(&rendered, "reader"), serde_json::json!({"size": 2}));
+    let warnings: Vec<(&str, u32)> = rendered
+        .diagnostics
+        .iter()
+        .map(|diagnostic| (diagnostic.code, diagnostic.location.map_or(0, |at| at.line)))
+        .collect();
+    assert_eq!(warnings, [("A011", 19)]);
+}

@@ -17,7 +17,8 @@ use crate::json::key_string;
 use crate::position::Positions;
 use crate::resolve::{self, CoreTag, Invalid};
 use crate::{
-    Dialect, Document, DuplicateKeys, LoadError, LoadErrorKind, LoadOptions, Mark, Node, Span, Yaml,
+    Dialect, Document, DuplicateKey, DuplicateKeys, LoadError, LoadErrorKind, LoadOptions, Mark,
+    Node, Span, Yaml,
 };
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, StrInput, Tag};
 use std::borrow::Cow;
@@ -132,6 +133,8 @@ struct Loader<'source, 'options> {
     seq_items: Vec<Node>,
     /// Entries of the open mappings, innermost mapping's last.
     map_entries: Vec<(Node, Node)>,
+    /// Keys the current document has twice (with [`DuplicateKeys::LastWins`]).
+    duplicate_keys: Vec<DuplicateKey>,
 }
 
 /// An anchored node and how many nodes a copy of it adds.
@@ -193,6 +196,7 @@ impl<'source, 'options> Loader<'source, 'options> {
             root: None,
             seq_items: Vec::new(),
             map_entries: Vec::new(),
+            duplicate_keys: Vec::new(),
         }
     }
 
@@ -279,6 +283,7 @@ impl<'source, 'options> Loader<'source, 'options> {
             root,
             start,
             explicit_start,
+            duplicate_keys: std::mem::take(&mut self.duplicate_keys),
         });
         self.anchors.clear();
     }
@@ -529,7 +534,16 @@ impl<'source, 'options> Loader<'source, 'options> {
                     map.merges.push(node);
                 }
                 Some((key, false)) => {
-                    map.insert_explicit(&mut self.map_entries, key, node, duplicate_keys)?;
+                    let again = key.span.start;
+                    if let Some((key_text, first)) =
+                        map.insert_explicit(&mut self.map_entries, key, node, duplicate_keys)?
+                    {
+                        self.duplicate_keys.push(DuplicateKey {
+                            key: key_text,
+                            first,
+                            again,
+                        });
+                    }
                 }
             },
         }
@@ -570,14 +584,15 @@ fn finish_map(map: MapBuilder, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, 
 
 impl MapBuilder {
     /// Adds an entry to this mapping's entries (`all_entries` from `self.start` on), applying
-    /// the duplicate key policy.
+    /// the duplicate key policy. With [`DuplicateKeys::LastWins`], a replaced key is returned
+    /// (its text and where it was first written) so the loader can report it.
     fn insert_explicit(
         &mut self,
         all_entries: &mut Vec<(Node, Node)>,
         key: Node,
         value: Node,
         policy: DuplicateKeys,
-    ) -> Result<(), LoadError> {
+    ) -> Result<Option<(String, Mark)>, LoadError> {
         let start = self.start.min(all_entries.len());
         let entries = &mut all_entries[start..];
         let key_text = key_string(&key);
@@ -590,10 +605,11 @@ impl MapBuilder {
         if let Some(existing_index) = existing {
             return match policy {
                 DuplicateKeys::LastWins => {
-                    if let Some(entry) = entries.get_mut(existing_index) {
-                        entry.1 = value;
-                    }
-                    Ok(())
+                    let Some(entry) = entries.get_mut(existing_index) else {
+                        return Ok(None);
+                    };
+                    entry.1 = value;
+                    Ok(Some((key_text.into_owned(), entry.0.span.start)))
                 }
                 DuplicateKeys::Error => {
                     let first = entries
@@ -624,7 +640,7 @@ impl MapBuilder {
             self.index = Some(index);
         }
         all_entries.push((key, value));
-        Ok(())
+        Ok(None)
     }
 }
 

@@ -138,10 +138,10 @@ fn seconds(duration: Duration) -> f64 {
 
 /// Times loading and parent selection on their own.
 fn time_phases(sources: &aero_docs::source::SourceSet, mode: Mode) {
-    let dialect = mode.yaml_dialect();
     let started = Instant::now();
     let mut arena = aero_docs::value::Arena::new();
-    let loaded = aero_docs::document::load_documents(sources, dialect, &mut arena);
+    let config = aero_docs::document::LoadConfig::new(mode);
+    let loaded = aero_docs::document::load_documents(sources, &config, &mut arena);
     let load = started.elapsed();
     let layers: Vec<String> = ["global", "type", "site"].map(String::from).to_vec();
     let mut diagnostics = Vec::new();
