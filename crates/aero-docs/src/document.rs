@@ -206,6 +206,9 @@ pub struct Loaded {
     /// mode): it is kept, so that what depends on it fails quietly instead of reporting a
     /// missing parent or source, but it is never rendered or output.
     pub failed: Vec<bool>,
+    /// Files skipped as a whole (not UTF-8, not YAML), by where their error is: any
+    /// document might have been in them.
+    pub unreadable: Vec<Location>,
     /// Problems.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -237,32 +240,36 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
     options.duplicate_keys = aero_yaml::DuplicateKeys::LastWins;
     for (source_id, file) in sources.iter() {
         if let Some(bad) = sources.not_utf8(source_id) {
+            let location = Location {
+                source: source_id,
+                line: bad.line,
+                column: bad.column,
+            };
             loaded.diagnostics.push(
                 Diagnostic::error(ErrorKind::InvalidYaml, bad.to_string())
-                    .at(Some(Location {
-                        source: source_id,
-                        line: bad.line,
-                        column: bad.column,
-                    }))
+                    .at(Some(location))
                     .with_hint("save the file as UTF-8; every document of this file was skipped"),
             );
+            loaded.unreadable.push(location);
             continue;
         }
         let yaml_documents = match aero_yaml::load_all(&file.text, &options) {
             Ok(documents) => documents,
             Err(error) => {
+                let location = Location {
+                    source: source_id,
+                    line: error.mark.line,
+                    column: error.mark.col,
+                };
                 loaded.diagnostics.push(
                     Diagnostic::error(
                         ErrorKind::InvalidYaml,
                         format!("invalid YAML: {}", error.message),
                     )
-                    .at(Some(Location {
-                        source: source_id,
-                        line: error.mark.line,
-                        column: error.mark.col,
-                    }))
+                    .at(Some(location))
                     .with_hint("fix the YAML syntax; every document of this file was skipped"),
                 );
+                loaded.unreadable.push(location);
                 continue;
             }
         };

@@ -2,7 +2,7 @@
 //! document's layer is one it names (Deckhand's `DocumentLayering.__init__` in
 //! `deckhand/engine/layering.py`).
 
-use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
+use crate::diagnostic::{Diagnostic, ErrorKind, Location, Severity};
 use crate::document::{Document, LAYERING_POLICY_SCHEMA};
 use crate::mode::Mode;
 use crate::value::{Arena, Value};
@@ -10,10 +10,16 @@ use crate::value::{Arena, Value};
 /// The layer order of the first layering policy; several policies are a warning in
 /// Deckhand's mode (it uses the first) and an error in Aerostat's when they disagree.
 /// `None` when there is none or it cannot be read (the diagnostic says why).
+///
+/// Without a policy nothing can be layered (Deckhand raises `LayeringPolicyNotFound`), so
+/// the error stays even when some files could not be read at all (`unreadable`: where
+/// their errors are). It then says that those files may hold the policy, and points at
+/// them: their errors come first (see [`Diagnostic::sort_key`]) and are the ones to fix.
 pub fn layering_policy(
     arena: &Arena,
     documents: &[Document],
     mode: Mode,
+    unreadable: &[Location],
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Vec<String>> {
     let policies: Vec<&Document> = documents
@@ -21,10 +27,7 @@ pub fn layering_policy(
         .filter(|document| document.schema.starts_with("deckhand/LayeringPolicy"))
         .collect();
     let Some(first) = policies.first() else {
-        diagnostics.push(
-            Diagnostic::error(ErrorKind::LayeringPolicyNotFound, "no layering policy found, so nothing can be layered")
-                .with_hint(format!("add a `{LAYERING_POLICY_SCHEMA}` control document with data.layerOrder, e.g. [global, type, site]")),
-        );
+        diagnostics.push(no_layering_policy(unreadable));
         return None;
     };
     let read = |document: &Document, diagnostics: &mut Vec<Diagnostic>| -> Option<Vec<String>> {
@@ -104,6 +107,34 @@ fn suggest_layer(layer: &str, layer_order: &[String]) -> String {
         Some((distance, candidate)) if distance <= 2 => format!("did you mean `{candidate}`?"),
         _ => format!("use one of: {}", layer_order.join(", ")),
     }
+}
+
+/// The error for a set of documents without a layering policy.
+fn no_layering_policy(unreadable: &[Location]) -> Diagnostic {
+    let add_one = format!(
+        "add a `{LAYERING_POLICY_SCHEMA}` control document with data.layerOrder, e.g. [global, type, site]"
+    );
+    if unreadable.is_empty() {
+        return Diagnostic::error(
+            ErrorKind::LayeringPolicyNotFound,
+            "no layering policy found, so nothing can be layered",
+        )
+        .with_hint(add_one);
+    }
+    let mut diagnostic = Diagnostic::error(
+        ErrorKind::LayeringPolicyNotFound,
+        format!(
+            "no layering policy found in the files that could be read, so nothing can be layered; {} file(s) could not be read and may hold it",
+            unreadable.len()
+        ),
+    )
+    .with_hint(format!(
+        "fix the files that could not be read first (reported above); otherwise {add_one}"
+    ));
+    for location in unreadable {
+        diagnostic = diagnostic.with_related(Some(*location), "this file could not be read");
+    }
+    diagnostic
 }
 
 /// Every document's layer must be in the layer order (`InvalidDocumentLayer`); such

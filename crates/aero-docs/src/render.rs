@@ -159,6 +159,7 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
     let mut secret_strings = BTreeSet::new();
     let count = documents.len();
     let mut failed = loaded.failed;
+    let unreadable = loaded.unreadable;
 
     open_encrypted(
         &mut arena,
@@ -174,8 +175,13 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
     }
     check_identities(&documents, &mut diagnostics, &mut failed);
 
-    let Some(layer_order) = layering_policy(&arena, &documents, config.mode, &mut diagnostics)
-    else {
+    let Some(layer_order) = layering_policy(
+        &arena,
+        &documents,
+        config.mode,
+        &unreadable,
+        &mut diagnostics,
+    ) else {
         return Rendered::unrendered(config.mode, arena, documents, diagnostics, secret_strings);
     };
     check_layers(&documents, &layer_order, &mut diagnostics, &mut failed);

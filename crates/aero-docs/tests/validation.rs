@@ -268,3 +268,39 @@ fn a_duplicate_key_keeps_the_last_value_in_deckhand_mode() {
         .collect();
     assert_eq!(warnings, [("A011", 19)]);
 }
+
+/// A lone file with a syntax error: Pegleg's lint reports it as P007
+/// (`pegleg/engine/lint.py`, `_verify_single_file`), and Deckhand's engine, given no
+/// documents, raises `LayeringPolicyNotFound` (`deckhand/engine/layering.py`,
+/// `DocumentLayering.__init__`). Both are reported, syntax first: the missing policy
+/// says the unreadable file may hold it and points at it.
+#[test]
+fn a_syntax_error_comes_before_the_missing_layering_policy_it_may_explain() {
+    let broken = "---\nschema: deckhand/LayeringPolicy/v1\nmetadata: {name: [unclosed\n";
+    for mode in [Mode::Aerostat, Mode::Deckhand] {
+        let rendered = render_files(&[broken], mode);
+        let mut diagnostics = rendered.diagnostics.clone();
+        diagnostics.sort_by(|left, right| left.sort_key().cmp(&right.sort_key()));
+        let kinds: Vec<&str> = diagnostics
+            .iter()
+            .filter_map(|diagnostic| diagnostic.kind.map(|kind| kind.name()))
+            .collect();
+        assert_eq!(kinds, ["InvalidYaml", "LayeringPolicyNotFound"], "{mode:?}");
+        let missing = &diagnostics[1];
+        assert!(
+            missing
+                .message
+                .contains("1 file(s) could not be read and may hold it"),
+            "{}",
+            missing.message
+        );
+        assert_eq!(missing.related.len(), 1);
+        assert_eq!(Some(missing.related[0].0), diagnostics[0].location);
+    }
+    // Without unreadable files the message stays as it was.
+    let rendered = render_files(&["---\n"], Mode::Aerostat);
+    assert_eq!(
+        rendered.diagnostics[0].message,
+        "no layering policy found, so nothing can be layered"
+    );
+}
