@@ -219,12 +219,23 @@ pub struct LoadConfig {
     /// Semantics: the YAML dialect, and what a duplicate mapping key means (an error of
     /// its document under YAML 1.2; under PyYAML the last value is kept, with a warning).
     pub mode: Mode,
+    /// Whether envelopes and metadata are checked against everything Deckhand's base and
+    /// metadata schemas require. When `false` (Pegleg's `--no-validate`, which builds
+    /// Deckhand's engine with `validate=False`), only what rendering itself needs is
+    /// checked: a document without `storagePolicy` or `layeringDefinition`, `actions`
+    /// without a `parentSelector` (never applied), an empty `actions` list or
+    /// `parentSelector` (nothing layered), unknown keys and a malformed schema name are
+    /// then accepted, as Deckhand's engine accepts them.
+    pub check_metadata: bool,
 }
 
 impl LoadConfig {
-    /// The configuration for `mode`.
+    /// The configuration for `mode`, metadata checked.
     pub fn new(mode: Mode) -> Self {
-        Self { mode }
+        Self {
+            mode,
+            check_metadata: true,
+        }
     }
 }
 
@@ -279,6 +290,7 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
             }
             let mut reader = EnvelopeReader {
                 source: source_id,
+                strict: config.check_metadata,
                 diagnostics: Vec::new(),
                 doc_ref: None,
             };
@@ -304,6 +316,11 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
             loaded.diagnostics.extend(duplicates);
         }
     }
+    // Input that is not YAML comes first, in file order, as every output sorts it (see
+    // `Diagnostic::sort_key`): it can explain the problems that follow.
+    loaded
+        .diagnostics
+        .sort_by_key(|diagnostic| diagnostic.kind != Some(ErrorKind::InvalidYaml));
     loaded
 }
 
@@ -440,6 +457,9 @@ pub fn yaml_to_json(node: &Node) -> serde_json::Value {
 
 struct EnvelopeReader {
     source: SourceId,
+    /// Whether the rules that only Deckhand's schemas impose are checked (see
+    /// [`LoadConfig::check_metadata`]); what the engine itself needs is always checked.
+    strict: bool,
     diagnostics: Vec<Diagnostic>,
     doc_ref: Option<DocRef>,
 }
@@ -482,6 +502,21 @@ impl EnvelopeReader {
         self.diagnostics.push(diagnostic);
     }
 
+    /// A rule of Deckhand's base and metadata schemas (`deckhand/engine/schemas/
+    /// base_schema.yaml`, `metadata_document.yaml`, `metadata_control.yaml`) that the
+    /// engine does not need: reported only when metadata is checked.
+    fn schema_rule(
+        &mut self,
+        node: &Node,
+        path: &dyn std::fmt::Display,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) {
+        if self.strict {
+            self.fail(node, path, message, hint);
+        }
+    }
+
     fn expect_str<'a>(
         &mut self,
         parent: &'a Node,
@@ -522,8 +557,10 @@ impl EnvelopeReader {
                 value: Yaml::Null, ..
             })
             | None => false,
+            // Deckhand's engine reads these flags as `value is True`: anything else is
+            // false, and only its schemas refuse it.
             Some(other) => {
-                self.fail(
+                self.schema_rule(
                     other,
                     path,
                     format!(
@@ -573,7 +610,7 @@ impl EnvelopeReader {
         for (key, _) in entries {
             let key_text = crate::value::yaml_key_string(key);
             if !matches!(key_text.as_str(), "schema" | "metadata" | "data") {
-                self.fail(
+                self.schema_rule(
                     key,
                     &key_text,
                     format!("unexpected top-level key `{key_text}`"),
@@ -587,7 +624,7 @@ impl EnvelopeReader {
         if let (Some(schema), Some(node)) = (&schema, schema_node)
             && !is_valid_schema_name(schema)
         {
-            self.fail(
+            self.schema_rule(
                 node,
                 &"schema",
                 format!("schema `{schema}` does not have the form namespace/Kind/vN"),
@@ -610,11 +647,11 @@ impl EnvelopeReader {
             );
             return None;
         }
-        let metadata_schema = self.expect_str(metadata, "schema", &"metadata.schema", true);
+        let metadata_schema = self.expect_str(metadata, "schema", &"metadata.schema", self.strict);
         let kind = match metadata_schema {
             Some(text) if text.starts_with("metadata/Document/v") => Some(MetadataKind::Document),
             Some(text) if text.starts_with("metadata/Control/v") => Some(MetadataKind::Control),
-            Some(text) => {
+            Some(text) if self.strict => {
                 let node = get(metadata, "schema").unwrap_or(metadata);
                 self.fail(
                     node,
@@ -624,7 +661,10 @@ impl EnvelopeReader {
                 );
                 None
             }
-            None => None,
+            // Deckhand's engine treats every document that is not `metadata/Control` as an
+            // application document.
+            _ if !self.strict => Some(MetadataKind::Document),
+            _ => None,
         };
         let name = self
             .expect_str(metadata, "name", &"metadata.name", true)
@@ -707,7 +747,7 @@ impl EnvelopeReader {
                     for (key, value) in entries {
                         if !matches!(value.value, Yaml::Str(_)) {
                             let key_text = crate::value::yaml_key_string(key);
-                            self.fail(
+                            self.schema_rule(
                                 value,
                                 &format_args!("metadata.labels.{key_text}"),
                                 "labels of a control document must be strings",
@@ -742,7 +782,7 @@ impl EnvelopeReader {
             for (key, _) in entries {
                 let key_text = crate::value::yaml_key_string(key);
                 if !DOCUMENT_METADATA_KEYS.contains(&key_text.as_str()) {
-                    self.fail(
+                    self.schema_rule(
                         key,
                         &format_args!("metadata.{key_text}"),
                         format!("unexpected key `metadata.{key_text}`"),
@@ -751,12 +791,19 @@ impl EnvelopeReader {
                 }
             }
         }
-        match self.expect_str(metadata, "storagePolicy", &"metadata.storagePolicy", true) {
+        let storage_policy = self.expect_str(
+            metadata,
+            "storagePolicy",
+            &"metadata.storagePolicy",
+            self.strict,
+        );
+        match storage_policy {
             Some("cleartext") => parts.storage_policy = StoragePolicy::Cleartext,
             Some("encrypted") => parts.storage_policy = StoragePolicy::Encrypted,
+            // Deckhand's engine: encrypted only when it says `encrypted`.
             Some(other) => {
                 let node = get(metadata, "storagePolicy").unwrap_or(metadata);
-                self.fail(
+                self.schema_rule(
                     node,
                     &"metadata.storagePolicy",
                     format!(
@@ -775,7 +822,9 @@ impl EnvelopeReader {
                     ..
                 },
             ) => self.read_layering(definition, &mut parts),
-            Some(other) => self.fail(
+            // Without one the document has no layer and no parent, which Deckhand's
+            // engine accepts; only its schema requires one.
+            Some(other) => self.schema_rule(
                 other,
                 &"metadata.layeringDefinition",
                 format!(
@@ -784,7 +833,7 @@ impl EnvelopeReader {
                 ),
                 None,
             ),
-            None => self.fail(
+            None => self.schema_rule(
                 metadata,
                 &"metadata.layeringDefinition",
                 "`metadata.layeringDefinition` is required",
@@ -824,7 +873,7 @@ impl EnvelopeReader {
             definition,
             "layer",
             &"metadata.layeringDefinition.layer",
-            true,
+            self.strict,
         );
         parts.layer = layer.map(str::to_string);
         parts.is_abstract = self.expect_bool(
@@ -839,7 +888,7 @@ impl EnvelopeReader {
                     key_text.as_str(),
                     "layer" | "abstract" | "parentSelector" | "actions"
                 ) {
-                    self.fail(
+                    self.schema_rule(
                         key,
                         &format_args!("metadata.layeringDefinition.{key_text}"),
                         format!("unexpected key `{key_text}` in layeringDefinition"),
@@ -860,8 +909,10 @@ impl EnvelopeReader {
                     ..
                 },
             ) => {
+                // An empty selector selects nothing in Deckhand's engine (`if
+                // document.parent_selector:`); only its schema refuses it.
                 if entries.is_empty() {
-                    self.fail(
+                    self.schema_rule(
                         node,
                         &"metadata.layeringDefinition.parentSelector",
                         "`parentSelector` must have at least one label",
@@ -893,8 +944,9 @@ impl EnvelopeReader {
                     ..
                 },
             ) => {
+                // No actions: Deckhand's engine leaves the data as it is.
                 if items.is_empty() {
-                    self.fail(
+                    self.schema_rule(
                         node,
                         &"metadata.layeringDefinition.actions",
                         "`actions` must list at least one action",
@@ -921,8 +973,11 @@ impl EnvelopeReader {
                 ..
             })
         );
+        // The schema's `dependencies` between the two; the engine layers only a document
+        // with both (a selector without actions keeps its data, actions without a
+        // selector are never applied).
         if parts.parent_selector.is_some() && !has_actions {
-            self.fail(
+            self.schema_rule(
                 definition,
                 &"metadata.layeringDefinition",
                 "`parentSelector` requires `actions`",
@@ -930,7 +985,7 @@ impl EnvelopeReader {
             );
         }
         if has_actions && selector_node.is_none() {
-            self.fail(
+            self.schema_rule(
                 definition,
                 &"metadata.layeringDefinition",
                 "`actions` require a `parentSelector`",
@@ -954,7 +1009,7 @@ impl EnvelopeReader {
             for (key, _) in entries {
                 let key_text = crate::value::yaml_key_string(key);
                 if key_text != "method" && key_text != "path" {
-                    self.fail(
+                    self.schema_rule(
                         key,
                         &format_args!("{path}.{key_text}"),
                         format!("unexpected key `{key_text}` in an action"),
@@ -1017,7 +1072,7 @@ impl EnvelopeReader {
         for (key, _) in entries {
             let key_text = crate::value::yaml_key_string(key);
             if key_text != "src" && key_text != "dest" {
-                self.fail(
+                self.schema_rule(
                     key,
                     &format_args!("{path}.{key_text}"),
                     format!("unexpected key `{key_text}` in a substitution"),
@@ -1045,7 +1100,7 @@ impl EnvelopeReader {
                     key_text.as_str(),
                     "schema" | "name" | "path" | "pattern" | "match_group" | "deepcopy"
                 ) {
-                    self.fail(
+                    self.schema_rule(
                         key,
                         &format_args!("{path}.src.{key_text}"),
                         format!("unexpected key `{key_text}` in a substitution source"),
@@ -1059,7 +1114,7 @@ impl EnvelopeReader {
             && !is_valid_schema_name(schema)
         {
             let node = get(src, "schema").unwrap_or(src);
-            self.fail(
+            self.schema_rule(
                 node,
                 &format_args!("{path}.src.schema"),
                 format!("`{schema}` is not a schema name (namespace/Kind/vN)"),
@@ -1116,11 +1171,12 @@ impl EnvelopeReader {
                     destinations.push(destination);
                 }
             }
+            // An empty list substitutes nothing in Deckhand's engine; only its schema
+            // (`minItems: 1`) refuses it.
             Some(Node {
                 value: Yaml::Seq(items),
-                span,
-            }) if !items.is_empty() => {
-                let _ = span;
+                ..
+            }) if !items.is_empty() || !self.strict => {
                 for (dest_position, dest) in items.iter().enumerate() {
                     if let Some(destination) =
                         self.read_destination(dest, &format_args!("{path}.dest[{dest_position}]"))
@@ -1172,7 +1228,7 @@ impl EnvelopeReader {
         for (key, _) in entries {
             let key_text = crate::value::yaml_key_string(key);
             if !matches!(key_text.as_str(), "path" | "pattern" | "recurse") {
-                self.fail(
+                self.schema_rule(
                     key,
                     &format_args!("{path}.{key_text}"),
                     format!("unexpected key `{key_text}` in a destination"),

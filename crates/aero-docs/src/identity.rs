@@ -5,13 +5,21 @@
 
 use std::collections::HashMap;
 
-use crate::diagnostic::{Diagnostic, ErrorKind};
+use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
 use crate::document::{DocIndex, Document, MetadataKind};
 
 /// Raw identity (schema, layer, name) must be unique; so must (schema, name) among
 /// documents that are not replacements of each other (checked with parents later).
+///
+/// The raw identity check is Deckhand's `DuplicateDocumentValidator`
+/// (`deckhand/engine/document_validation.py`), which runs only when documents are
+/// validated (`strict`). Without it, Deckhand's engine keeps the first document of an
+/// identity (`_documents_by_index.setdefault(document.meta, document)` in
+/// `deckhand/engine/layering.py`): later ones are then dropped with an A001 warning
+/// (marked failed, so they are neither output nor a substitution source).
 pub fn check_identities(
     documents: &[Document],
+    strict: bool,
     diagnostics: &mut Vec<Diagnostic>,
     failed: &mut [bool],
 ) {
@@ -24,15 +32,28 @@ pub fn check_identities(
         );
         match seen.get(&key) {
             Some(first) => {
-                diagnostics.push(
+                let diagnostic = if strict {
                     Diagnostic::error(
                         ErrorKind::DuplicateDocument,
                         format!("duplicate document {}", document.doc_ref()),
                     )
-                    .at(Some(document.location))
-                    .in_document(document.doc_ref())
-                    .with_related(Some(first.location), "first defined here")
-                    .with_hint("each (schema, layer, name) may appear once; rename or remove one"),
+                    .with_hint("each (schema, layer, name) may appear once; rename or remove one")
+                } else {
+                    Diagnostic::lint(
+                        ErrorKind::DuplicateDocument.code(),
+                        Severity::Warning,
+                        format!(
+                            "duplicate document {}: without validation Deckhand keeps the first",
+                            document.doc_ref()
+                        ),
+                    )
+                    .with_hint("each (schema, layer, name) may appear once; remove one")
+                };
+                diagnostics.push(
+                    diagnostic
+                        .at(Some(document.location))
+                        .in_document(document.doc_ref())
+                        .with_related(Some(first.location), "first defined here"),
                 );
                 failed[document.index.get()] = true;
             }

@@ -35,6 +35,13 @@ pub struct RenderConfig<'a> {
     /// Render encrypted documents' data as an opaque redacted placeholder instead of
     /// failing (for lint and diff without the key).
     pub allow_encrypted: bool,
+    /// Check documents against Deckhand's base and metadata schemas, and refuse two
+    /// documents with one raw identity, before rendering (default `true`). `false` is
+    /// Pegleg's `--no-validate`, which builds Deckhand's engine with `validate=False`: it
+    /// applies only in Deckhand's mode (what it then accepts is listed at
+    /// [`LoadConfig::check_metadata`]; of duplicates the first is kept, with a warning).
+    /// Aerostat's mode always checks.
+    pub validate_metadata: bool,
 }
 
 impl<'a> RenderConfig<'a> {
@@ -44,6 +51,7 @@ impl<'a> RenderConfig<'a> {
             mode,
             decryptor: None,
             allow_encrypted: false,
+            validate_metadata: true,
         }
     }
 }
@@ -153,7 +161,12 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
     // Reserved but untouched memory costs address space, not resident memory.
     let source_bytes: usize = sources.iter().map(|(_, file)| file.text.len()).sum();
     let mut arena = Arena::with_capacity(source_bytes / NODE_BYTES_ESTIMATE);
-    let loaded = load_documents(sources, &LoadConfig::new(config.mode), &mut arena);
+    let check_metadata = config.validate_metadata || config.mode == Mode::Aerostat;
+    let load_config = LoadConfig {
+        mode: config.mode,
+        check_metadata,
+    };
+    let loaded = load_documents(sources, &load_config, &mut arena);
     let mut documents = loaded.documents;
     let mut diagnostics = loaded.diagnostics;
     let mut secret_strings = BTreeSet::new();
@@ -173,7 +186,7 @@ pub fn render(sources: &SourceSet, config: &RenderConfig<'_>) -> Rendered {
             collect_secret_strings(&arena, document.data, &mut secret_strings);
         }
     }
-    check_identities(&documents, &mut diagnostics, &mut failed);
+    check_identities(&documents, check_metadata, &mut diagnostics, &mut failed);
 
     let Some(layer_order) = layering_policy(
         &arena,

@@ -59,6 +59,12 @@ pub fn located_errors(rendered: &Rendered) -> Vec<(&'static str, u32, u32, Strin
         .collect()
 }
 
+/// Renders the documents of several files with `config`.
+pub fn render_files_with(files: &[&str], config: &RenderConfig<'_>) -> Rendered {
+    let bytes: Vec<&[u8]> = files.iter().map(|text| text.as_bytes()).collect();
+    render_bytes(&bytes, config)
+}
+
 /// Renders `documents` (with the default layering policy prepended).
 pub fn render_docs(documents: &str, mode: Mode) -> Rendered {
     render_files(&[POLICY, documents], mode)
