@@ -304,3 +304,264 @@ fn a_syntax_error_comes_before_the_missing_layering_policy_it_may_explain() {
         "no layering policy found, so nothing can be layered"
     );
 }
+
+// ---- How Deckhand validated: formats not asserted, references resolved lazily ----
+
+/// A site DataSchema for `example/Host/v1` with a `format`, a reference that resolves, a
+/// reference that does not (inside `properties.bmc`), and one inside an `anyOf` branch
+/// that a valid first branch hides. Line numbers matter: the two references that do not
+/// resolve are on lines 17 and 21 of the file.
+const HOST_SCHEMA: &str = "---
+schema: deckhand/DataSchema/v1
+metadata:
+  schema: metadata/Control/v1
+  name: example/Host/v1
+data:
+  $schema: http://json-schema.org/schema#
+  definitions:
+    port: {type: integer}
+  type: object
+  properties:
+    address: {type: string, format: ipv4}
+    port: {$ref: '#/definitions/port'}
+    size: {type: integer}
+    bmc:
+      type: object
+      $ref: '#/definitions/bmc'
+    mode:
+      anyOf:
+        - {type: string}
+        - {$ref: '#/definitions/mode'}
+";
+
+fn host(name: &str, storage: &str, data: &str) -> String {
+    format!(
+        "---
+schema: example/Host/v1
+metadata:
+  schema: metadata/Document/v1
+  name: {name}
+  storagePolicy: {storage}
+  layeringDefinition: {{abstract: false, layer: site}}
+data:
+{data}"
+    )
+}
+
+/// Deckhand built its validator as `jsonschema.Draft4Validator(schema)` without a
+/// `format_checker` (`deckhand/engine/document_validation.py`,
+/// `DataSchemaValidator.validate`), and `jsonschema`'s `format` validator checks only
+/// `if validator.format_checker is not None` (`jsonschema/_validators.py`): a value that
+/// is not an IPv4 address passes. Deckhand's mode says nothing; Aerostat's names the value
+/// and where it is (A010), masked when it is secret, and fails nothing.
+#[test]
+fn formats_are_not_asserted_for_airship_kinds_and_aerostat_mode_names_the_value() {
+    let documents = format!(
+        "{HOST_SCHEMA}{}{}",
+        host("plain", "cleartext", "  address: not-an-ip\n  port: 623\n"),
+        host("hidden", "encrypted", "  address: s3cr3t-value\n")
+    );
+    let deckhand = render_docs(&documents, Mode::Deckhand);
+    assert_clean(&deckhand);
+    assert_eq!(validate(&deckhand), []);
+
+    let aerostat = render_docs(&documents, Mode::Aerostat);
+    assert_clean(&aerostat);
+    let diagnostics = validate(&aerostat);
+    let formats: Vec<(&str, &str, Option<u32>, &str)> = diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.code == "A010")
+        .map(|diagnostic| {
+            (
+                diagnostic
+                    .document
+                    .as_ref()
+                    .map_or("", |document| document.name.as_str()),
+                diagnostic.message.as_str(),
+                diagnostic.location.map(|location| location.line),
+                diagnostic.json_path.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        formats,
+        [
+            (
+                "hidden",
+                ".address: the value is not a valid `ipv4`",
+                Some(40),
+                ".address"
+            ),
+            (
+                "plain",
+                ".address: \"not-an-ip\" is not a valid `ipv4`",
+                Some(30),
+                ".address"
+            ),
+        ]
+    );
+    assert!(
+        diagnostics
+            .iter()
+            .all(|diagnostic| diagnostic.severity != aero_docs::diagnostic::Severity::Error)
+    );
+    assert!(!format!("{diagnostics:?}").contains("s3cr3t"));
+}
+
+/// Only Aerostat's own kinds (`aerostat/*`) assert formats, and only in Aerostat's mode.
+#[test]
+fn aerostat_kinds_assert_formats_in_aerostat_mode_only() {
+    let schema = HOST_SCHEMA.replace("name: example/Host/v1", "name: aerostat/Host/v1");
+    let document = host("strict", "cleartext", "  address: not-an-ip\n")
+        .replace("schema: example/Host/v1", "schema: aerostat/Host/v1");
+    let documents = format!("{schema}{document}");
+    let aerostat = validate(&render_docs(&documents, Mode::Aerostat));
+    let errors: Vec<(&str, &str)> = aerostat
+        .iter()
+        .filter(|diagnostic| diagnostic.severity == aero_docs::diagnostic::Severity::Error)
+        .map(|diagnostic| {
+            (
+                diagnostic.code,
+                diagnostic.json_path.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(errors, [("D002", ".address")]);
+    let deckhand = validate(&render_docs(&documents, Mode::Deckhand));
+    assert_eq!(
+        deckhand,
+        [],
+        "Deckhand's mode knows no built-in aerostat schema and asserts no format"
+    );
+}
+
+/// `jsonschema` 2.6 resolves `$ref` only when `iter_errors` reaches it (the `ref`
+/// validator calls `resolver.resolve(ref)`, and `RefResolver.resolve_fragment` raises
+/// `RefResolutionError("Unresolvable JSON pointer")` then), and Deckhand consumed
+/// `iter_errors` for each concrete document (`DataSchemaValidator.validate`). A reference
+/// that no document reaches therefore never failed: Deckhand's mode says nothing, and
+/// Aerostat's warns (A009) at the `$ref` in the DataSchema's file, with its JSON pointer.
+/// The schema still validates everything else.
+#[test]
+fn an_unresolved_reference_no_document_reaches_is_a_warning_in_aerostat_mode_only() {
+    let documents = format!(
+        "{HOST_SCHEMA}{}",
+        host(
+            "no-bmc",
+            "cleartext",
+            "  port: 623\n  size: large\n  mode: fast\n"
+        )
+    );
+    let deckhand = validate(&render_docs(&documents, Mode::Deckhand));
+    let codes: Vec<&str> = deckhand.iter().map(|diagnostic| diagnostic.code).collect();
+    assert_eq!(codes, ["D002"], "{deckhand:#?}");
+    assert_eq!(deckhand[0].json_path.as_deref(), Some(".size"));
+
+    let aerostat = validate(&render_docs(&documents, Mode::Aerostat));
+    let warnings: Vec<(&str, &str, Option<u32>, Option<&str>)> = aerostat
+        .iter()
+        .filter(|diagnostic| diagnostic.code == "A009")
+        .map(|diagnostic| {
+            (
+                diagnostic.message.as_str(),
+                diagnostic
+                    .hint
+                    .as_deref()
+                    .unwrap_or("")
+                    .split(':')
+                    .next()
+                    .unwrap_or(""),
+                diagnostic.location.map(|location| location.line),
+                diagnostic
+                    .document
+                    .as_ref()
+                    .map(|document| document.name.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                "`$ref: #/definitions/bmc` at /properties/bmc/$ref of the site's DataSchema deckhand/DataSchema/v1/example/Host/v1 does not resolve; no document's validation reaches it",
+                "fix or remove the reference",
+                Some(17),
+                Some("example/Host/v1"),
+            ),
+            (
+                "`$ref: #/definitions/mode` at /properties/mode/anyOf/1/$ref of the site's DataSchema deckhand/DataSchema/v1/example/Host/v1 does not resolve; no document's validation reaches it",
+                "fix or remove the reference",
+                Some(21),
+                Some("example/Host/v1"),
+            ),
+        ]
+    );
+    assert_eq!(
+        aerostat
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == aero_docs::diagnostic::Severity::Error)
+            .count(),
+        1,
+        "only `.size`: {aerostat:#?}"
+    );
+}
+
+/// A document whose validation reaches a reference that does not resolve made Deckhand's
+/// validator raise `RefResolutionError`: an error in both modes, at the value, pointing at
+/// the reference. `anyOf` stops at its first valid branch (`anyOf_draft4` breaks on a
+/// branch without errors), so the reference in its second branch is reached only when the
+/// first fails.
+#[test]
+fn an_unresolved_reference_a_document_reaches_is_an_error_in_both_modes() {
+    let documents = format!(
+        "{HOST_SCHEMA}{}{}",
+        host("with-bmc", "cleartext", "  bmc: {address: 10.0.0.1}\n"),
+        host("numeric-mode", "cleartext", "  mode: 3\n")
+    );
+    for mode in [Mode::Aerostat, Mode::Deckhand] {
+        let rendered = render_docs(&documents, mode);
+        let diagnostics = validate(&rendered);
+        let errors: Vec<(&str, &str, Option<u32>, Option<u32>)> = diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == aero_docs::diagnostic::Severity::Error)
+            .map(|diagnostic| {
+                (
+                    diagnostic
+                        .document
+                        .as_ref()
+                        .map_or("", |document| document.name.as_str()),
+                    diagnostic.message.as_str(),
+                    diagnostic.location.map(|location| location.line),
+                    diagnostic
+                        .related
+                        .first()
+                        .map(|(location, _)| location.line),
+                )
+            })
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                (
+                    "numeric-mode",
+                    ".mode: validation reaches `$ref: #/definitions/mode` at /properties/mode/anyOf/1/$ref of the site's DataSchema deckhand/DataSchema/v1/example/Host/v1, which does not resolve",
+                    Some(39),
+                    Some(21),
+                ),
+                (
+                    "with-bmc",
+                    ".bmc: validation reaches `$ref: #/definitions/bmc` at /properties/bmc/$ref of the site's DataSchema deckhand/DataSchema/v1/example/Host/v1, which does not resolve",
+                    Some(30),
+                    Some(17),
+                ),
+            ],
+            "{mode:?}"
+        );
+        assert!(
+            diagnostics
+                .iter()
+                .all(|diagnostic| diagnostic.code != "A009"),
+            "reached references are errors, not warnings: {diagnostics:#?}"
+        );
+    }
+}

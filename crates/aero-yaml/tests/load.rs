@@ -524,7 +524,9 @@ fn last_wins_lists_each_duplicate_with_its_document() {
     last_wins.duplicate_keys = DuplicateKeys::LastWins;
     let source = "---\na: 1\nb: {k: 1, k: 2}\na: 3\n---\nc: 1\n---\n<<: {m: 1}\nm: 2\n";
     let documents = load_all(source, &last_wins).expect("last wins never fails on duplicates");
-    let listed: Vec<Vec<(String, (u32, u32), (u32, u32))>> = documents
+    /// A duplicate as (key, first line and column, second line and column).
+    type Listed = (String, (u32, u32), (u32, u32));
+    let listed: Vec<Vec<Listed>> = documents
         .iter()
         .map(|document| {
             document
