@@ -216,6 +216,8 @@ struct CompiledSchema {
     with_formats: Option<jsonschema::Validator>,
     /// References that do not resolve; the validator accepts anything there.
     unresolved: Vec<refs::Reference>,
+    /// The schema's regular expressions, for [`reach::reaches`].
+    patterns: reach::Patterns,
 }
 
 /// Validates every concrete rendered document against its schema.
@@ -245,7 +247,8 @@ pub fn validate(rendered: &Rendered) -> Vec<Diagnostic> {
         let data = rendered.arena.to_json(check.root);
         let failures = check.schema_errors(&compiled_schema.validator, &data, &mut diagnostics);
         if !compiled_schema.unresolved.is_empty()
-            && let Some(reference) = reach::reaches(&entry.schema, &data)
+            && let Some(reference) =
+                reach::reaches(&entry.schema, &data, &mut compiled_schema.patterns)
         {
             diagnostics.push(check.reached_unresolved(&reference));
             reached.insert((key.clone(), reference.schema_pointer));
@@ -308,6 +311,7 @@ fn compile_entry(
         validator,
         with_formats,
         unresolved,
+        patterns: reach::Patterns::default(),
     })
 }
 

@@ -50,13 +50,19 @@ pub struct Reached {
     pub instance_pointer: String,
 }
 
+/// Regular expressions of a schema, compiled once for all the documents it validates
+/// (None: not a valid regular expression).
+#[derive(Debug, Default)]
+pub struct Patterns(HashMap<String, Option<fancy_regex::Regex>>);
+
 /// Whether validating `instance` against `schema` the way Deckhand did reaches a `$ref`
-/// that does not resolve; the first one reached, if so.
-pub fn reaches(schema: &Value, instance: &Value) -> Option<Reached> {
+/// that does not resolve; the first one reached, if so. `patterns` caches the schema's
+/// regular expressions between calls.
+pub fn reaches(schema: &Value, instance: &Value, patterns: &mut Patterns) -> Option<Reached> {
     let resolver = Resolver::new(schema);
     let mut walk = Walk {
         resolver: &resolver,
-        patterns: HashMap::new(),
+        patterns,
         depth: 0,
         instance_pointer: String::new(),
     };
@@ -80,8 +86,7 @@ type Outcome = Result<bool, Box<Reached>>;
 
 struct Walk<'r, 's> {
     resolver: &'r Resolver<'s>,
-    /// Compiled `pattern`s (None: not a valid regular expression).
-    patterns: HashMap<String, Option<fancy_regex::Regex>>,
+    patterns: &'r mut Patterns,
     depth: usize,
     /// Where in the instance the walk is.
     instance_pointer: String,
@@ -538,6 +543,7 @@ impl<'s> Walk<'_, 's> {
     fn search(&mut self, pattern: &str, text: &str) -> bool {
         let compiled = self
             .patterns
+            .0
             .entry(pattern.to_string())
             .or_insert_with(|| fancy_regex::Regex::new(pattern).ok());
         compiled
@@ -640,7 +646,8 @@ mod tests {
     use serde_json::json;
 
     fn reached_at(schema: &Value, instance: &Value) -> Option<(String, String)> {
-        reaches(schema, instance).map(|reached| (reached.schema_pointer, reached.instance_pointer))
+        reaches(schema, instance, &mut Patterns::default())
+            .map(|reached| (reached.schema_pointer, reached.instance_pointer))
     }
 
     #[test]
