@@ -301,12 +301,16 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
             let root = unwrap_pegleg(&yaml_document.root);
             let index = DocIndex(loaded.documents.len() as u32);
             let document = reader.read(root, index, arena);
-            let duplicates = duplicate_key_diagnostics(
-                &yaml_document.duplicate_keys,
-                config.mode,
-                source_id,
-                document.as_ref().map(Document::doc_ref),
-            );
+            let duplicates = if yaml_document.duplicate_keys.is_empty() {
+                Vec::new()
+            } else {
+                duplicate_key_diagnostics(
+                    &yaml_document.duplicate_keys,
+                    config.mode,
+                    source_id,
+                    document.as_ref().map(Document::doc_ref),
+                )
+            };
             let duplicate_is_error = config.mode == Mode::Aerostat && !duplicates.is_empty();
             if let Some(document) = document {
                 loaded.documents.push(document);

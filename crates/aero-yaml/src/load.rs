@@ -534,16 +534,13 @@ impl<'source, 'options> Loader<'source, 'options> {
                     map.merges.push(node);
                 }
                 Some((key, false)) => {
-                    let again = key.span.start;
-                    if let Some((key_text, first)) =
-                        map.insert_explicit(&mut self.map_entries, key, node, duplicate_keys)?
-                    {
-                        self.duplicate_keys.push(DuplicateKey {
-                            key: key_text,
-                            first,
-                            again,
-                        });
-                    }
+                    map.insert_explicit(
+                        &mut self.map_entries,
+                        key,
+                        node,
+                        duplicate_keys,
+                        Some(&mut self.duplicate_keys),
+                    )?;
                 }
             },
         }
@@ -577,22 +574,30 @@ fn finish_map(map: MapBuilder, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, 
     let mut result = MapBuilder::default();
     let mut result_entries = Vec::new();
     for (key, value) in merged.into_iter().chain(entries) {
-        result.insert_explicit(&mut result_entries, key, value, DuplicateKeys::LastWins)?;
+        result.insert_explicit(
+            &mut result_entries,
+            key,
+            value,
+            DuplicateKeys::LastWins,
+            None,
+        )?;
     }
     Ok(result_entries)
 }
 
 impl MapBuilder {
     /// Adds an entry to this mapping's entries (`all_entries` from `self.start` on), applying
-    /// the duplicate key policy. With [`DuplicateKeys::LastWins`], a replaced key is returned
-    /// (its text and where it was first written) so the loader can report it.
+    /// the duplicate key policy. With [`DuplicateKeys::LastWins`], a replaced key is listed
+    /// in `duplicates` when given (merged entries that explicit ones override are not
+    /// duplicates, so merges give none).
     fn insert_explicit(
         &mut self,
         all_entries: &mut Vec<(Node, Node)>,
         key: Node,
         value: Node,
         policy: DuplicateKeys,
-    ) -> Result<Option<(String, Mark)>, LoadError> {
+        duplicates: Option<&mut Vec<DuplicateKey>>,
+    ) -> Result<(), LoadError> {
         let start = self.start.min(all_entries.len());
         let entries = &mut all_entries[start..];
         let key_text = key_string(&key);
@@ -605,11 +610,17 @@ impl MapBuilder {
         if let Some(existing_index) = existing {
             return match policy {
                 DuplicateKeys::LastWins => {
-                    let Some(entry) = entries.get_mut(existing_index) else {
-                        return Ok(None);
-                    };
-                    entry.1 = value;
-                    Ok(Some((key_text.into_owned(), entry.0.span.start)))
+                    if let Some(entry) = entries.get_mut(existing_index) {
+                        entry.1 = value;
+                        if let Some(duplicates) = duplicates {
+                            duplicates.push(DuplicateKey {
+                                key: key_text.into_owned(),
+                                first: entry.0.span.start,
+                                again: key.span.start,
+                            });
+                        }
+                    }
+                    Ok(())
                 }
                 DuplicateKeys::Error => {
                     let first = entries
@@ -640,7 +651,7 @@ impl MapBuilder {
             self.index = Some(index);
         }
         all_entries.push((key, value));
-        Ok(None)
+        Ok(())
     }
 }
 

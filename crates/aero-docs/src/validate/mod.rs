@@ -261,10 +261,11 @@ pub fn validate(rendered: &Rendered) -> Vec<Diagnostic> {
     }
     if rendered.mode == Mode::Aerostat {
         for (key, entry) in &set {
-            let unresolved = match compiled.get(key) {
-                Some(Some(compiled_schema)) => compiled_schema.unresolved.clone(),
-                Some(None) => continue,
-                None => refs::unresolved_references(&entry.schema),
+            let unresolved = match (compiled.get(key), &entry.origin) {
+                (Some(Some(compiled_schema)), _) => compiled_schema.unresolved.clone(),
+                // Aerostat's own schemas resolve every reference (a test checks it).
+                (Some(None), _) | (None, SchemaOrigin::Builtin) => continue,
+                (None, SchemaOrigin::Site(_)) => refs::unresolved_references(&entry.schema),
             };
             for reference in unresolved {
                 if !reached.contains(&(key.clone(), reference.pointer.clone())) {
@@ -284,7 +285,10 @@ fn compile_entry(
     entry: &SchemaEntry,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<CompiledSchema> {
-    let unresolved = refs::unresolved_references(&entry.schema);
+    let refs::Survey {
+        unresolved,
+        uses_format,
+    } = refs::survey(&entry.schema);
     let formats = asserts_formats(rendered.mode, key);
     let validator = match compile(&entry.schema, formats, &unresolved) {
         Ok(validator) => validator,
@@ -304,7 +308,7 @@ fn compile_entry(
             return None;
         }
     };
-    let with_formats = (rendered.mode == Mode::Aerostat && !formats && uses_format(&entry.schema))
+    let with_formats = (rendered.mode == Mode::Aerostat && !formats && uses_format)
         .then(|| compile(&entry.schema, true, &unresolved).ok())
         .flatten();
     Some(CompiledSchema {
@@ -503,19 +507,6 @@ fn unreached_reference(
         diagnostic = diagnostic.in_document(schema_ref);
     }
     diagnostic
-}
-
-/// Whether a schema uses `format` anywhere a schema can be.
-fn uses_format(schema: &serde_json::Value) -> bool {
-    match schema {
-        serde_json::Value::Object(map) => map.iter().any(|(key, value)| {
-            (key == "format" && value.is_string())
-                || (!matches!(key.as_str(), "enum" | "const" | "default" | "examples")
-                    && uses_format(value))
-        }),
-        serde_json::Value::Array(items) => items.iter().any(uses_format),
-        _ => false,
-    }
 }
 
 /// Compiles a schema: draft 4 unless `$schema` names another draft (Deckhand read

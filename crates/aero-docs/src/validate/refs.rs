@@ -115,29 +115,49 @@ impl<'s> Resolver<'s> {
     }
 }
 
-/// Every `$ref` of `root` that does not resolve, in document order. References are found
-/// wherever a schema can be (any object outside data keywords such as `enum`), each
-/// resolved in the scope its enclosing `id`s give it.
-pub fn unresolved_references(root: &Value) -> Vec<Reference> {
+/// What validation needs to know of a schema before compiling it, from one walk.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Survey {
+    /// Every `$ref` that does not resolve, in document order.
+    pub unresolved: Vec<Reference>,
+    /// Whether `format` is used anywhere a schema can be.
+    pub uses_format: bool,
+}
+
+/// Surveys `root`: references are found wherever a schema can be (any object outside data
+/// keywords such as `enum`), each resolved in the scope its enclosing `id`s give it.
+pub fn survey(root: &Value) -> Survey {
     let resolver = Resolver::new(root);
-    let mut found = Vec::new();
-    let mut pointer = String::new();
-    collect_unresolved(
+    let mut survey = Survey::default();
+    let mut path: Vec<Segment<'_>> = Vec::new();
+    survey_value(
         &resolver,
         root,
         resolver.root_scope(),
-        &mut pointer,
-        &mut found,
+        &mut path,
+        &mut survey,
     );
-    found
+    survey
 }
 
-fn collect_unresolved(
+/// Every `$ref` of `root` that does not resolve, in document order.
+pub fn unresolved_references(root: &Value) -> Vec<Reference> {
+    survey(root).unresolved
+}
+
+/// A step of the path to the value being surveyed; the JSON pointer is written only for
+/// the references reported, so a schema without any costs no strings.
+enum Segment<'v> {
+    Key(&'v str),
+    Index(usize),
+}
+
+fn survey_value<'v>(
     resolver: &Resolver<'_>,
-    value: &Value,
+    value: &'v Value,
     scope: &str,
-    pointer: &mut String,
-    found: &mut Vec<Reference>,
+    path: &mut Vec<Segment<'v>>,
+    survey: &mut Survey,
 ) {
     match value {
         Value::Object(map) => {
@@ -146,28 +166,43 @@ fn collect_unresolved(
             if let Some(Value::String(reference)) = map.get("$ref")
                 && matches!(resolver.resolve(scope, reference), Target::Unresolved)
             {
-                found.push(Reference {
-                    pointer: format!("{pointer}/$ref"),
+                let mut pointer = String::new();
+                for segment in path.iter() {
+                    match segment {
+                        Segment::Key(key) => push_pointer_segment(&mut pointer, key),
+                        Segment::Index(index) => {
+                            pointer.push('/');
+                            pointer.push_str(&index.to_string());
+                        }
+                    }
+                }
+                pointer.push_str("/$ref");
+                survey.unresolved.push(Reference {
+                    pointer,
                     reference: reference.clone(),
                 });
             }
+            if matches!(map.get("format"), Some(Value::String(_))) {
+                survey.uses_format = true;
+            }
             for (key, child) in map {
-                if DATA_KEYWORDS.contains(&key.as_str()) {
+                if DATA_KEYWORDS.contains(&key.as_str()) || !(child.is_object() || child.is_array())
+                {
                     continue;
                 }
-                let length = pointer.len();
-                push_pointer_segment(pointer, key);
-                collect_unresolved(resolver, child, scope, pointer, found);
-                pointer.truncate(length);
+                path.push(Segment::Key(key));
+                survey_value(resolver, child, scope, path, survey);
+                path.pop();
             }
         }
         Value::Array(items) => {
             for (position, item) in items.iter().enumerate() {
-                let length = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&position.to_string());
-                collect_unresolved(resolver, item, scope, pointer, found);
-                pointer.truncate(length);
+                if !(item.is_object() || item.is_array()) {
+                    continue;
+                }
+                path.push(Segment::Index(position));
+                survey_value(resolver, item, scope, path, survey);
+                path.pop();
             }
         }
         _ => {}
@@ -432,5 +467,16 @@ mod tests {
             .expect("compiles");
         // Draft 4 ignores the siblings of `$ref`: anything is accepted.
         assert!(validator.is_valid(&json!({"a": 3})));
+    }
+
+    #[test]
+    fn the_survey_finds_format_only_where_a_schema_can_be() {
+        assert!(
+            survey(&json!({"properties": {"ip": {"type": "string", "format": "ipv4"}}}))
+                .uses_format
+        );
+        // A property named `format`, and `format` inside data, are not the keyword.
+        assert!(!survey(&json!({"properties": {"format": {"type": "string"}}})).uses_format);
+        assert!(!survey(&json!({"enum": [{"format": "ipv4"}]})).uses_format);
     }
 }
