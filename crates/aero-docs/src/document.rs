@@ -301,7 +301,7 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
             let root = unwrap_pegleg(&yaml_document.root);
             let index = DocIndex(loaded.documents.len() as u32);
             let document = reader.read(root, index, arena);
-            let duplicates = if yaml_document.duplicate_keys.is_empty() {
+            let repeated_keys = if yaml_document.duplicate_keys.is_empty() {
                 Vec::new()
             } else {
                 duplicate_key_diagnostics(
@@ -311,13 +311,13 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
                     document.as_ref().map(Document::doc_ref),
                 )
             };
-            let duplicate_is_error = config.mode == Mode::Aerostat && !duplicates.is_empty();
+            let duplicate_is_error = config.mode == Mode::Aerostat && !repeated_keys.is_empty();
             if let Some(document) = document {
                 loaded.documents.push(document);
                 loaded.failed.push(duplicate_is_error);
             }
             loaded.diagnostics.extend(reader.diagnostics);
-            loaded.diagnostics.extend(duplicates);
+            loaded.diagnostics.extend(repeated_keys);
         }
     }
     // Input that is not YAML comes first, in file order, as every output sorts it (see
@@ -333,12 +333,12 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
 /// Deckhand's mode the document loads as PyYAML read it and each duplicate is a warning
 /// (A011), since the first value was silently lost.
 fn duplicate_key_diagnostics(
-    duplicates: &[aero_yaml::DuplicateKey],
+    repeated_keys: &[aero_yaml::DuplicateKey],
     mode: Mode,
     source: SourceId,
     doc_ref: Option<DocRef>,
 ) -> Vec<Diagnostic> {
-    duplicates
+    repeated_keys
         .iter()
         .map(|duplicate| {
             let first = Location {

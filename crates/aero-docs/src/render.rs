@@ -39,7 +39,7 @@ pub struct RenderConfig<'a> {
     /// documents with one raw identity, before rendering (default `true`). `false` is
     /// Pegleg's `--no-validate`, which builds Deckhand's engine with `validate=False`: it
     /// applies only in Deckhand's mode (what it then accepts is listed at
-    /// [`LoadConfig::check_metadata`]; of duplicates the first is kept, with a warning).
+    /// [`LoadConfig::check_metadata`]; of two documents with one identity the first is kept, with a warning).
     /// Aerostat's mode always checks.
     pub validate_metadata: bool,
 }

@@ -588,15 +588,15 @@ fn finish_map(map: MapBuilder, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, 
 impl MapBuilder {
     /// Adds an entry to this mapping's entries (`all_entries` from `self.start` on), applying
     /// the duplicate key policy. With [`DuplicateKeys::LastWins`], a replaced key is listed
-    /// in `duplicates` when given (merged entries that explicit ones override are not
-    /// duplicates, so merges give none).
+    /// in `repeated` when given (a merged entry that an explicit one overrides is not a
+    /// repeated key, so merges give none).
     fn insert_explicit(
         &mut self,
         all_entries: &mut Vec<(Node, Node)>,
         key: Node,
         value: Node,
         policy: DuplicateKeys,
-        duplicates: Option<&mut Vec<DuplicateKey>>,
+        repeated: Option<&mut Vec<DuplicateKey>>,
     ) -> Result<(), LoadError> {
         let start = self.start.min(all_entries.len());
         let entries = &mut all_entries[start..];
@@ -612,8 +612,8 @@ impl MapBuilder {
                 DuplicateKeys::LastWins => {
                     if let Some(entry) = entries.get_mut(existing_index) {
                         entry.1 = value;
-                        if let Some(duplicates) = duplicates {
-                            duplicates.push(DuplicateKey {
+                        if let Some(repeated) = repeated {
+                            repeated.push(DuplicateKey {
                                 key: key_text.into_owned(),
                                 first: entry.0.span.start,
                                 again: key.span.start,

@@ -523,7 +523,7 @@ fn last_wins_lists_each_duplicate_with_its_document() {
     let mut last_wins = LoadOptions::new(Dialect::Yaml12);
     last_wins.duplicate_keys = DuplicateKeys::LastWins;
     let source = "---\na: 1\nb: {k: 1, k: 2}\na: 3\n---\nc: 1\n---\n<<: {m: 1}\nm: 2\n";
-    let documents = load_all(source, &last_wins).expect("last wins never fails on duplicates");
+    let documents = load_all(source, &last_wins).expect("last wins never fails on a repeated key");
     /// A duplicate as (key, first line and column, second line and column).
     type Listed = (String, (u32, u32), (u32, u32));
     let listed: Vec<Vec<Listed>> = documents

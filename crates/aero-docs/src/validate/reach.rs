@@ -235,7 +235,7 @@ impl<'s> Walk<'_, 's> {
                 let mut failed = false;
                 for (pattern, subschema) in patterns {
                     for (key, child) in instance_map {
-                        if self.search(pattern, key) {
+                        if self.re_search(pattern, key) {
                             failed |= self.descend(
                                 subschema,
                                 &at(pattern),
@@ -475,7 +475,7 @@ impl<'s> Walk<'_, 's> {
                 _ => false,
             }),
             "pattern" => Ok(match (instance, value) {
-                (Value::String(text), Value::String(pattern)) => !self.search(pattern, text),
+                (Value::String(text), Value::String(pattern)) => !self.re_search(pattern, text),
                 _ => false,
             }),
             "minimum" | "maximum" => {
@@ -533,14 +533,14 @@ impl<'s> Walk<'_, 's> {
         instance_map
             .keys()
             .filter(|key| !properties.is_some_and(|properties| properties.contains_key(*key)))
-            .filter(|key| patterns.is_empty() || !self.search(&patterns, key))
+            .filter(|key| patterns.is_empty() || !self.re_search(&patterns, key))
             .cloned()
             .collect()
     }
 
     /// Python's `re.search(pattern, text)`; a pattern that does not compile matches
     /// nothing.
-    fn search(&mut self, pattern: &str, text: &str) -> bool {
+    fn re_search(&mut self, pattern: &str, text: &str) -> bool {
         let compiled = self
             .patterns
             .0
