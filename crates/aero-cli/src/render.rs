@@ -16,7 +16,8 @@ pub struct RenderArgs {
     /// Files or folders of multi-document YAML (*.yaml, *.yml), in the order given.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Skip schema validation of the rendered documents.
+    /// Skip schema validation of the rendered documents; with --compat deckhand, also
+    /// Deckhand's checks of the documents' metadata, as Pegleg's --no-validate does.
     #[arg(long)]
     pub no_validate: bool,
     /// Render with another tool's semantics.
@@ -41,6 +42,7 @@ pub fn run(context: &Context, args: RenderArgs) -> Result<ExitCode, Failure> {
         &RenderOptions {
             mode: mode_of(args.compat),
             validate: !args.no_validate,
+            validate_metadata: !args.no_validate,
             allow_encrypted: false,
             redactor: Some(context.redactor.clone()),
         },

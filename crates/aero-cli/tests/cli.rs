@@ -194,6 +194,57 @@ data: {}
     assert_eq!(diagnostics[0]["json_path"], "metadata.substitutions[0]");
 }
 
+/// `--no-validate` with `--compat deckhand` skips Deckhand's metadata checks, as Pegleg's
+/// `--no-validate` builds Deckhand's engine with `validate=False`; a file that is not UTF-8
+/// is invalid input (exit 1), located at its first bad byte.
+#[test]
+fn render_no_validate_in_compat_mode_and_a_file_that_is_not_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a/policy.yaml", POLICY);
+    write(
+        dir.path(),
+        "a/docs.yaml",
+        "---
+schema: example/A/v1
+metadata:
+  schema: metadata/Document/v1
+  name: a
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site, actions: []}
+data: {value: 1}
+",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let strict = aero_in(
+        dir.path(),
+        state.path(),
+        &["render", "a", "--compat", "deckhand"],
+    );
+    assert_eq!(strict.status.code(), Some(1), "{}", text(&strict.stderr));
+    let lenient = aero_in(
+        dir.path(),
+        state.path(),
+        &["render", "a", "--compat", "deckhand", "--no-validate"],
+    );
+    assert!(lenient.status.success(), "{}", text(&lenient.stderr));
+    let default_mode = aero_in(dir.path(), state.path(), &["render", "a", "--no-validate"]);
+    assert_eq!(
+        default_mode.status.code(),
+        Some(1),
+        "Aerostat's mode keeps its checks"
+    );
+
+    std::fs::write(dir.path().join("a/latin1.yaml"), b"---\n# caf\xe9\n").unwrap();
+    let output = aero_in(dir.path(), state.path(), &["render", "a", "-o", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let diagnostics: serde_json::Value =
+        serde_json::from_slice(&output.stderr).expect("JSON diagnostics on stderr");
+    assert_eq!(diagnostics[0]["code"], "P007");
+    assert_eq!(diagnostics[0]["location"]["file"], "a/latin1.yaml");
+    assert_eq!(diagnostics[0]["location"]["line"], 2);
+    assert_eq!(diagnostics[0]["location"]["column"], 6);
+}
+
 #[test]
 fn lint_reports_located_json_diagnostics_and_honours_exclude_and_warn() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,7 +11,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::source::{SourceFile, SourceId, SourceSet};
+use crate::source::{NotUtf8, SourceId, SourceSet};
 
 /// The schema of a site definition document.
 pub const SITE_DEFINITION_SCHEMA: &str = "pegleg/SiteDefinition/v1";
@@ -208,9 +208,9 @@ pub fn list_sites(repos: &[RepoSpec]) -> Result<Vec<SiteSummary>, CollectError> 
                 continue;
             }
             let name = file_name(&entry);
-            let text = read_text(&definition)?;
+            let bytes = read_bytes(&definition)?;
             let display = format!("{}/site/{}/site-definition.yaml", repo.name, name);
-            let site_type = parse_site_type(&text, &display).ok();
+            let site_type = parse_site_type(&bytes, &display).ok();
             sites.push(SiteSummary {
                 name,
                 site_type,
@@ -245,9 +245,9 @@ pub fn collect_site(repos: &[RepoSpec], site: &str) -> Result<CollectedSite, Col
             });
         }
     };
-    let definition_text = read_text(&summary.definition)?;
+    let definition_bytes = read_bytes(&summary.definition)?;
     let display = format!("{}/site/{}/site-definition.yaml", summary.repo, site);
-    let site_type = parse_site_type(&definition_text, &display)?;
+    let site_type = parse_site_type(&definition_bytes, &display)?;
 
     let layer_dirs = [
         PathBuf::from("global"),
@@ -270,14 +270,9 @@ pub fn collect_site(repos: &[RepoSpec], site: &str) -> Result<CollectedSite, Col
                 .collect();
             relative.sort();
             for (rel_path, path) in relative {
-                let text = read_text(&path)?;
+                let bytes = read_bytes(&path)?;
                 let is_definition = path == summary.definition;
-                let id = sources.add(SourceFile {
-                    repo: repo.name.clone(),
-                    rel_path,
-                    path,
-                    text,
-                });
+                let id = sources.add_bytes(repo.name.clone(), rel_path, path, bytes);
                 if is_definition {
                     definition = Some(id);
                 }
@@ -286,12 +281,12 @@ pub fn collect_site(repos: &[RepoSpec], site: &str) -> Result<CollectedSite, Col
     }
     let definition = match definition {
         Some(id) => id,
-        None => sources.add(SourceFile {
-            repo: summary.repo.clone(),
-            rel_path: format!("site/{site}/site-definition.yaml"),
-            path: summary.definition.clone(),
-            text: definition_text,
-        }),
+        None => sources.add_bytes(
+            summary.repo.clone(),
+            format!("site/{site}/site-definition.yaml"),
+            summary.definition.clone(),
+            definition_bytes,
+        ),
     };
     Ok(CollectedSite {
         name: site.to_string(),
@@ -309,23 +304,19 @@ pub fn collect_paths(paths: &[PathBuf]) -> Result<SourceSet, CollectError> {
     let mut sources = SourceSet::new();
     for given in paths {
         if given.is_file() {
-            sources.add(SourceFile {
-                repo: String::new(),
-                rel_path: given.display().to_string(),
-                path: given.clone(),
-                text: read_text(given)?,
-            });
+            sources.add_bytes(
+                String::new(),
+                given.display().to_string(),
+                given.clone(),
+                read_bytes(given)?,
+            );
         } else if given.is_dir() {
             let mut files = Vec::new();
             walk_yaml(given, &mut files, &["yaml", "yml"])?;
             files.sort();
             for path in files {
-                sources.add(SourceFile {
-                    repo: String::new(),
-                    rel_path: path.display().to_string(),
-                    text: read_text(&path)?,
-                    path,
-                });
+                let bytes = read_bytes(&path)?;
+                sources.add_bytes(String::new(), path.display().to_string(), path, bytes);
             }
         } else {
             return Err(CollectError::PathNotFound(given.clone()));
@@ -334,15 +325,19 @@ pub fn collect_paths(paths: &[PathBuf]) -> Result<SourceSet, CollectError> {
     Ok(sources)
 }
 
-fn parse_site_type(text: &str, display: &str) -> Result<String, CollectError> {
+fn parse_site_type(bytes: &[u8], display: &str) -> Result<String, CollectError> {
     let invalid = |line: u32, column: u32, reason: String| CollectError::InvalidSiteDefinition {
         file: display.to_string(),
         line,
         column,
         reason,
     };
+    if let Some(bad) = NotUtf8::find(bytes) {
+        return Err(invalid(bad.line, bad.column, bad.to_string()));
+    }
+    let text = String::from_utf8_lossy(bytes);
     let options = aero_yaml::LoadOptions::new(aero_yaml::Dialect::Yaml12);
-    let documents = aero_yaml::load_all(text, &options)
+    let documents = aero_yaml::load_all(&text, &options)
         .map_err(|error| invalid(error.mark.line, error.mark.col, error.message.clone()))?;
     for document in &documents {
         let root = &document.root;
@@ -422,8 +417,10 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, CollectError> {
     Ok(entries)
 }
 
-fn read_text(path: &Path) -> Result<String, CollectError> {
-    fs::read_to_string(path).map_err(|source| CollectError::Read {
+/// Reads a file as bytes: whether they are UTF-8 is the loader's question (a file that is
+/// not becomes a located problem of that file, not a failure to collect the site).
+fn read_bytes(path: &Path) -> Result<Vec<u8>, CollectError> {
+    fs::read(path).map_err(|source| CollectError::Read {
         path: path.to_path_buf(),
         source,
     })
@@ -558,6 +555,53 @@ mod tests {
         let error = collect_site(&repos, "s").unwrap_err().to_string();
         assert!(
             error.starts_with("m/site/s/site-definition.yaml:4:14: invalid site definition"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_collected_and_reported_where_it_breaks() {
+        let dir = repo_with_site();
+        fs::write(
+            dir.path().join("site/lab1/latin1.yaml"),
+            b"---\nschema: a/B/v1\n# caf\xe9\n".as_slice(),
+        )
+        .unwrap();
+        let repos = vec![RepoSpec {
+            name: "m".into(),
+            path: dir.path().to_path_buf(),
+        }];
+        let site = collect_site(&repos, "lab1").unwrap();
+        let (id, _) = site
+            .sources
+            .iter()
+            .find(|(_, file)| file.rel_path == "site/lab1/latin1.yaml")
+            .unwrap();
+        let bad = site.sources.not_utf8(id).unwrap();
+        assert_eq!(
+            (bad.offset, bad.byte, bad.line, bad.column),
+            (24, 0xe9, 3, 6)
+        );
+        let paths = collect_paths(&[dir.path().join("site/lab1/latin1.yaml")]).unwrap();
+        assert!(paths.not_utf8(crate::source::SourceId(0)).is_some());
+    }
+
+    #[test]
+    fn a_site_definition_that_is_not_utf8_is_located() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "site/s/x.yaml", "---\n{}\n");
+        fs::write(
+            dir.path().join("site/s/site-definition.yaml"),
+            b"---\nschema: pegleg/SiteDefinition/v1\ndata: {site_type: \xff}\n".as_slice(),
+        )
+        .unwrap();
+        let repos = vec![RepoSpec {
+            name: "m".into(),
+            path: dir.path().to_path_buf(),
+        }];
+        let error = collect_site(&repos, "s").unwrap_err().to_string();
+        assert!(
+            error.starts_with("m/site/s/site-definition.yaml:3:19: invalid site definition: the file is not UTF-8: byte 0xff at offset 55"),
             "{error}"
         );
     }

@@ -214,9 +214,17 @@ impl Diagnostic {
         self
     }
 
-    /// Sort key giving a stable output order: by file, line, column, code, message.
-    pub fn sort_key(&self) -> (Option<Location>, &'static str, &str) {
-        (self.location, self.code, &self.message)
+    /// Sort key giving a stable output order: input that could not be read as YAML first
+    /// (a syntax error, a file that is not UTF-8, a duplicate key: they make what follows
+    /// meaningless, like a missing layering policy that an unreadable file may hold), then
+    /// by file, line, column, code, message.
+    pub fn sort_key(&self) -> (bool, Option<Location>, &'static str, &str) {
+        (
+            self.kind != Some(ErrorKind::InvalidYaml),
+            self.location,
+            self.code,
+            &self.message,
+        )
     }
 }
 

@@ -8,7 +8,8 @@
 
 use aero_yaml::{Node, Yaml};
 
-use crate::diagnostic::{Diagnostic, DocRef, ErrorKind, Location};
+use crate::diagnostic::{Diagnostic, DocRef, ErrorKind, Location, Severity};
+use crate::mode::Mode;
 use crate::path::DocPath;
 use crate::source::{SourceId, SourceSet};
 use crate::value::{Arena, NodeId, Origin, OriginKind};
@@ -201,35 +202,85 @@ pub fn is_valid_schema_name(schema: &str) -> bool {
 pub struct Loaded {
     /// Documents that passed the structure checks, in input order.
     pub documents: Vec<Document>,
+    /// Whether each document is known to be wrong already (a duplicate key in Aerostat's
+    /// mode): it is kept, so that what depends on it fails quietly instead of reporting a
+    /// missing parent or source, but it is never rendered or output.
+    pub failed: Vec<bool>,
+    /// Files skipped as a whole (not UTF-8, not YAML), by where their error is: any
+    /// document might have been in them.
+    pub unreadable: Vec<Location>,
     /// Problems.
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// How to load documents.
+#[derive(Clone, Copy, Debug)]
+pub struct LoadConfig {
+    /// Semantics: the YAML dialect, and what a duplicate mapping key means (an error of
+    /// its document under YAML 1.2; under PyYAML the last value is kept, with a warning).
+    pub mode: Mode,
+    /// Whether envelopes and metadata are checked against everything Deckhand's base and
+    /// metadata schemas require. When `false` (Pegleg's `--no-validate`, which builds
+    /// Deckhand's engine with `validate=False`), only what rendering itself needs is
+    /// checked: a document without `storagePolicy` or `layeringDefinition`, `actions`
+    /// without a `parentSelector` (never applied), an empty `actions` list or
+    /// `parentSelector` (nothing layered), unknown keys and a malformed schema name are
+    /// then accepted, as Deckhand's engine accepts them.
+    pub check_metadata: bool,
+}
+
+impl LoadConfig {
+    /// The configuration for `mode`, metadata checked.
+    pub fn new(mode: Mode) -> Self {
+        Self {
+            mode,
+            check_metadata: true,
+        }
+    }
+}
+
 /// Reads every document of every source. Documents with structural errors are left out
-/// (with diagnostics); empty YAML documents are skipped, as Deckhand does.
-pub fn load_documents(
-    sources: &SourceSet,
-    dialect: aero_yaml::Dialect,
-    arena: &mut Arena,
-) -> Loaded {
+/// (with diagnostics); empty YAML documents are skipped, as Deckhand does. A file that
+/// cannot be read as YAML at all (not UTF-8, a syntax error) is reported once and skipped;
+/// a duplicate key concerns only the document holding it.
+pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Arena) -> Loaded {
     let mut loaded = Loaded::default();
-    let options = aero_yaml::LoadOptions::new(dialect);
+    let mut options = aero_yaml::LoadOptions::new(config.mode.yaml_dialect());
+    // Duplicate keys never stop the stream here: each is judged per document below, so
+    // one duplicate cannot hide the other documents of its file.
+    options.duplicate_keys = aero_yaml::DuplicateKeys::LastWins;
     for (source_id, file) in sources.iter() {
+        if let Some(bad) = sources.not_utf8(source_id) {
+            let location = Location {
+                source: source_id,
+                line: bad.line,
+                column: bad.column,
+            };
+            loaded.diagnostics.push(
+                Diagnostic::error(ErrorKind::InvalidYaml, bad.to_string())
+                    .at(Some(location))
+                    .with_hint("save the file as UTF-8; every document of this file was skipped"),
+            );
+            loaded.unreadable.push(location);
+            continue;
+        }
         let yaml_documents = match aero_yaml::load_all(&file.text, &options) {
             Ok(documents) => documents,
             Err(error) => {
+                let location = Location {
+                    source: source_id,
+                    line: error.mark.line,
+                    column: error.mark.col,
+                };
                 loaded.diagnostics.push(
                     Diagnostic::error(
                         ErrorKind::InvalidYaml,
                         format!("invalid YAML: {}", error.message),
                     )
-                    .at(Some(Location {
-                        source: source_id,
-                        line: error.mark.line,
-                        column: error.mark.col,
-                    }))
+                    .at(Some(location))
                     .with_hint("fix the YAML syntax; every document of this file was skipped"),
                 );
+                loaded.unreadable.push(location);
                 continue;
             }
         };
@@ -239,6 +290,7 @@ pub fn load_documents(
             }
             let mut reader = EnvelopeReader {
                 source: source_id,
+                strict: config.check_metadata,
                 diagnostics: Vec::new(),
                 doc_ref: None,
             };
@@ -248,13 +300,77 @@ pub fn load_documents(
             }
             let root = unwrap_pegleg(&yaml_document.root);
             let index = DocIndex(loaded.documents.len() as u32);
-            if let Some(document) = reader.read(root, index, arena) {
+            let document = reader.read(root, index, arena);
+            let repeated_keys = if yaml_document.duplicate_keys.is_empty() {
+                Vec::new()
+            } else {
+                duplicate_key_diagnostics(
+                    &yaml_document.duplicate_keys,
+                    config.mode,
+                    source_id,
+                    document.as_ref().map(Document::doc_ref),
+                )
+            };
+            let duplicate_is_error = config.mode == Mode::Aerostat && !repeated_keys.is_empty();
+            if let Some(document) = document {
                 loaded.documents.push(document);
+                loaded.failed.push(duplicate_is_error);
             }
             loaded.diagnostics.extend(reader.diagnostics);
+            loaded.diagnostics.extend(repeated_keys);
         }
     }
+    // Input that is not YAML comes first, in file order, as every output sorts it (see
+    // `Diagnostic::sort_key`): it can explain the problems that follow.
     loaded
+        .diagnostics
+        .sort_by_key(|diagnostic| diagnostic.kind != Some(ErrorKind::InvalidYaml));
+    loaded
+}
+
+/// What the duplicate keys of one document mean: YAML 1.2 forbids them, so in Aerostat's
+/// mode each is an error of the document (P007); PyYAML kept the last value, so in
+/// Deckhand's mode the document loads as PyYAML read it and each duplicate is a warning
+/// (A011), since the first value was silently lost.
+fn duplicate_key_diagnostics(
+    repeated_keys: &[aero_yaml::DuplicateKey],
+    mode: Mode,
+    source: SourceId,
+    doc_ref: Option<DocRef>,
+) -> Vec<Diagnostic> {
+    repeated_keys
+        .iter()
+        .map(|duplicate| {
+            let first = Location {
+                source,
+                line: duplicate.first.line,
+                column: duplicate.first.col,
+            };
+            let mut diagnostic = match mode {
+                Mode::Aerostat => Diagnostic::error(
+                    ErrorKind::InvalidYaml,
+                    format!("duplicate key `{}`", duplicate.key),
+                )
+                .with_hint("YAML 1.2 forbids a key twice in one mapping: keep one (with --compat deckhand the last one wins, as in PyYAML)"),
+                Mode::Deckhand => Diagnostic::lint(
+                    "A011",
+                    Severity::Warning,
+                    format!("duplicate key `{}`: the later value is kept, as PyYAML did", duplicate.key),
+                )
+                .with_hint("remove one of them; YAML 1.2 (Aerostat's default mode) refuses the document"),
+            }
+            .at(Some(Location {
+                source,
+                line: duplicate.again.line,
+                column: duplicate.again.col,
+            }))
+            .with_related(Some(first), "first written here");
+            if let Some(doc_ref) = &doc_ref {
+                diagnostic = diagnostic.in_document(doc_ref.clone());
+            }
+            diagnostic
+        })
+        .collect()
 }
 
 /// A Pegleg-managed document still encrypted by Pegleg (its `managedDocument` is a
@@ -345,6 +461,9 @@ pub fn yaml_to_json(node: &Node) -> serde_json::Value {
 
 struct EnvelopeReader {
     source: SourceId,
+    /// Whether the rules that only Deckhand's schemas impose are checked (see
+    /// [`LoadConfig::check_metadata`]); what the engine itself needs is always checked.
+    strict: bool,
     diagnostics: Vec<Diagnostic>,
     doc_ref: Option<DocRef>,
 }
@@ -387,6 +506,21 @@ impl EnvelopeReader {
         self.diagnostics.push(diagnostic);
     }
 
+    /// A rule of Deckhand's base and metadata schemas (`deckhand/engine/schemas/
+    /// base_schema.yaml`, `metadata_document.yaml`, `metadata_control.yaml`) that the
+    /// engine does not need: reported only when metadata is checked.
+    fn schema_rule(
+        &mut self,
+        node: &Node,
+        path: &dyn std::fmt::Display,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) {
+        if self.strict {
+            self.fail(node, path, message, hint);
+        }
+    }
+
     fn expect_str<'a>(
         &mut self,
         parent: &'a Node,
@@ -427,8 +561,10 @@ impl EnvelopeReader {
                 value: Yaml::Null, ..
             })
             | None => false,
+            // Deckhand's engine reads these flags as `value is True`: anything else is
+            // false, and only its schemas refuse it.
             Some(other) => {
-                self.fail(
+                self.schema_rule(
                     other,
                     path,
                     format!(
@@ -478,7 +614,7 @@ impl EnvelopeReader {
         for (key, _) in entries {
             let key_text = crate::value::yaml_key_string(key);
             if !matches!(key_text.as_str(), "schema" | "metadata" | "data") {
-                self.fail(
+                self.schema_rule(
                     key,
                     &key_text,
                     format!("unexpected top-level key `{key_text}`"),
@@ -492,7 +628,7 @@ impl EnvelopeReader {
         if let (Some(schema), Some(node)) = (&schema, schema_node)
             && !is_valid_schema_name(schema)
         {
-            self.fail(
+            self.schema_rule(
                 node,
                 &"schema",
                 format!("schema `{schema}` does not have the form namespace/Kind/vN"),
@@ -515,11 +651,11 @@ impl EnvelopeReader {
             );
             return None;
         }
-        let metadata_schema = self.expect_str(metadata, "schema", &"metadata.schema", true);
+        let metadata_schema = self.expect_str(metadata, "schema", &"metadata.schema", self.strict);
         let kind = match metadata_schema {
             Some(text) if text.starts_with("metadata/Document/v") => Some(MetadataKind::Document),
             Some(text) if text.starts_with("metadata/Control/v") => Some(MetadataKind::Control),
-            Some(text) => {
+            Some(text) if self.strict => {
                 let node = get(metadata, "schema").unwrap_or(metadata);
                 self.fail(
                     node,
@@ -529,7 +665,10 @@ impl EnvelopeReader {
                 );
                 None
             }
-            None => None,
+            // Deckhand's engine treats every document that is not `metadata/Control` as an
+            // application document.
+            _ if !self.strict => Some(MetadataKind::Document),
+            _ => None,
         };
         let name = self
             .expect_str(metadata, "name", &"metadata.name", true)
@@ -612,7 +751,7 @@ impl EnvelopeReader {
                     for (key, value) in entries {
                         if !matches!(value.value, Yaml::Str(_)) {
                             let key_text = crate::value::yaml_key_string(key);
-                            self.fail(
+                            self.schema_rule(
                                 value,
                                 &format_args!("metadata.labels.{key_text}"),
                                 "labels of a control document must be strings",
@@ -647,7 +786,7 @@ impl EnvelopeReader {
             for (key, _) in entries {
                 let key_text = crate::value::yaml_key_string(key);
                 if !DOCUMENT_METADATA_KEYS.contains(&key_text.as_str()) {
-                    self.fail(
+                    self.schema_rule(
                         key,
                         &format_args!("metadata.{key_text}"),
                         format!("unexpected key `metadata.{key_text}`"),
@@ -656,12 +795,19 @@ impl EnvelopeReader {
                 }
             }
         }
-        match self.expect_str(metadata, "storagePolicy", &"metadata.storagePolicy", true) {
+        let storage_policy = self.expect_str(
+            metadata,
+            "storagePolicy",
+            &"metadata.storagePolicy",
+            self.strict,
+        );
+        match storage_policy {
             Some("cleartext") => parts.storage_policy = StoragePolicy::Cleartext,
             Some("encrypted") => parts.storage_policy = StoragePolicy::Encrypted,
+            // Deckhand's engine: encrypted only when it says `encrypted`.
             Some(other) => {
                 let node = get(metadata, "storagePolicy").unwrap_or(metadata);
-                self.fail(
+                self.schema_rule(
                     node,
                     &"metadata.storagePolicy",
                     format!(
@@ -680,7 +826,9 @@ impl EnvelopeReader {
                     ..
                 },
             ) => self.read_layering(definition, &mut parts),
-            Some(other) => self.fail(
+            // Without one the document has no layer and no parent, which Deckhand's
+            // engine accepts; only its schema requires one.
+            Some(other) => self.schema_rule(
                 other,
                 &"metadata.layeringDefinition",
                 format!(
@@ -689,7 +837,7 @@ impl EnvelopeReader {
                 ),
                 None,
             ),
-            None => self.fail(
+            None => self.schema_rule(
                 metadata,
                 &"metadata.layeringDefinition",
                 "`metadata.layeringDefinition` is required",
@@ -729,7 +877,7 @@ impl EnvelopeReader {
             definition,
             "layer",
             &"metadata.layeringDefinition.layer",
-            true,
+            self.strict,
         );
         parts.layer = layer.map(str::to_string);
         parts.is_abstract = self.expect_bool(
@@ -744,7 +892,7 @@ impl EnvelopeReader {
                     key_text.as_str(),
                     "layer" | "abstract" | "parentSelector" | "actions"
                 ) {
-                    self.fail(
+                    self.schema_rule(
                         key,
                         &format_args!("metadata.layeringDefinition.{key_text}"),
                         format!("unexpected key `{key_text}` in layeringDefinition"),
@@ -765,8 +913,10 @@ impl EnvelopeReader {
                     ..
                 },
             ) => {
+                // An empty selector selects nothing in Deckhand's engine (`if
+                // document.parent_selector:`); only its schema refuses it.
                 if entries.is_empty() {
-                    self.fail(
+                    self.schema_rule(
                         node,
                         &"metadata.layeringDefinition.parentSelector",
                         "`parentSelector` must have at least one label",
@@ -798,8 +948,9 @@ impl EnvelopeReader {
                     ..
                 },
             ) => {
+                // No actions: Deckhand's engine leaves the data as it is.
                 if items.is_empty() {
-                    self.fail(
+                    self.schema_rule(
                         node,
                         &"metadata.layeringDefinition.actions",
                         "`actions` must list at least one action",
@@ -826,8 +977,11 @@ impl EnvelopeReader {
                 ..
             })
         );
+        // The schema's `dependencies` between the two; the engine layers only a document
+        // with both (a selector without actions keeps its data, actions without a
+        // selector are never applied).
         if parts.parent_selector.is_some() && !has_actions {
-            self.fail(
+            self.schema_rule(
                 definition,
                 &"metadata.layeringDefinition",
                 "`parentSelector` requires `actions`",
@@ -835,7 +989,7 @@ impl EnvelopeReader {
             );
         }
         if has_actions && selector_node.is_none() {
-            self.fail(
+            self.schema_rule(
                 definition,
                 &"metadata.layeringDefinition",
                 "`actions` require a `parentSelector`",
@@ -859,7 +1013,7 @@ impl EnvelopeReader {
             for (key, _) in entries {
                 let key_text = crate::value::yaml_key_string(key);
                 if key_text != "method" && key_text != "path" {
-                    self.fail(
+                    self.schema_rule(
                         key,
                         &format_args!("{path}.{key_text}"),
                         format!("unexpected key `{key_text}` in an action"),
@@ -922,7 +1076,7 @@ impl EnvelopeReader {
         for (key, _) in entries {
             let key_text = crate::value::yaml_key_string(key);
             if key_text != "src" && key_text != "dest" {
-                self.fail(
+                self.schema_rule(
                     key,
                     &format_args!("{path}.{key_text}"),
                     format!("unexpected key `{key_text}` in a substitution"),
@@ -950,7 +1104,7 @@ impl EnvelopeReader {
                     key_text.as_str(),
                     "schema" | "name" | "path" | "pattern" | "match_group" | "deepcopy"
                 ) {
-                    self.fail(
+                    self.schema_rule(
                         key,
                         &format_args!("{path}.src.{key_text}"),
                         format!("unexpected key `{key_text}` in a substitution source"),
@@ -964,7 +1118,7 @@ impl EnvelopeReader {
             && !is_valid_schema_name(schema)
         {
             let node = get(src, "schema").unwrap_or(src);
-            self.fail(
+            self.schema_rule(
                 node,
                 &format_args!("{path}.src.schema"),
                 format!("`{schema}` is not a schema name (namespace/Kind/vN)"),
@@ -1021,11 +1175,12 @@ impl EnvelopeReader {
                     destinations.push(destination);
                 }
             }
+            // An empty list substitutes nothing in Deckhand's engine; only its schema
+            // (`minItems: 1`) refuses it.
             Some(Node {
                 value: Yaml::Seq(items),
-                span,
-            }) if !items.is_empty() => {
-                let _ = span;
+                ..
+            }) if !items.is_empty() || !self.strict => {
                 for (dest_position, dest) in items.iter().enumerate() {
                     if let Some(destination) =
                         self.read_destination(dest, &format_args!("{path}.dest[{dest_position}]"))
@@ -1077,7 +1232,7 @@ impl EnvelopeReader {
         for (key, _) in entries {
             let key_text = crate::value::yaml_key_string(key);
             if !matches!(key_text.as_str(), "path" | "pattern" | "recurse") {
-                self.fail(
+                self.schema_rule(
                     key,
                     &format_args!("{path}.{key_text}"),
                     format!("unexpected key `{key_text}` in a destination"),

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, ErrorKind, Location};
 use crate::document::{Action, ActionMethod, DocIndex, Document};
-use crate::render::Mode;
+use crate::mode::Mode;
 use crate::value::{Arena, NodeId, OriginId, Value};
 
 /// The result of parent selection.

@@ -9,7 +9,8 @@
 //!
 //! ```no_run
 //! use aero_docs::collect::{collect_site, RepoSpec};
-//! use aero_docs::render::{render, Mode, RenderConfig};
+//! use aero_docs::mode::Mode;
+//! use aero_docs::render::{render, RenderConfig};
 //!
 //! let repos = [RepoSpec::parse("site-manifests").unwrap()];
 //! let site = collect_site(&repos, "edge-lon1").unwrap();
@@ -21,16 +22,20 @@
 pub mod collect;
 pub mod compat;
 pub mod decrypt;
+pub mod dependencies;
 pub mod diagnostic;
 pub mod diff;
 pub mod document;
 pub mod explain;
+pub mod identity;
 pub mod layering;
 pub mod lint;
 pub mod map;
+pub mod mode;
 pub mod order;
 pub mod path;
 pub mod pattern;
+pub mod policy;
 pub mod render;
 pub mod revision;
 pub mod secret_kinds;

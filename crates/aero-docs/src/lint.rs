@@ -6,12 +6,12 @@
 //! | P004 | warning/error | duplicate DataSchema (an error when they differ, in Aerostat's mode) |
 //! | P005 | error | a render error (the Deckhand error kind is given) |
 //! | P006 | error | a file does not start with `---` |
-//! | P007 | error | invalid YAML |
+//! | P007 | error | invalid YAML: a syntax error, a file that is not UTF-8, a duplicate key (in Aerostat's mode; the error is the document's only) |
 //! | P008 | error | a document's layer is not the top folder it lives in (global, type, site) |
 //! | P009 | error | a secret kind outside a `secrets` folder |
 //! | D001 | error | a document's structure is invalid (envelope, metadata) |
-//! | D002 | error | a document's data does not match its schema |
-//! | A001 | error | duplicate document (same schema, layer and name) |
+//! | D002 | error | a document's data does not match its schema (or its validation reaches a `$ref` that does not resolve) |
+//! | A001 | error/warning | duplicate document (same schema, layer and name); a warning with `--no-validate` in Deckhand mode, which keeps the first |
 //! | A002 | warning | an abstract document that no document layers onto (unused) |
 //! | A003 | error | a substitution whose source is an abstract document |
 //! | A004 | note | a site DataSchema takes precedence over a built-in schema |
@@ -19,6 +19,9 @@
 //! | A006 | error/warning | several layering policies |
 //! | A007 | warning | a substitution's `src.pattern` does not match |
 //! | A008 | warning | a DataSchema that is ignored (bad name or empty) |
+//! | A009 | warning | a DataSchema's `$ref` does not resolve and no document's validation reaches it (Aerostat's mode; one that is reached is a D002 error in both modes) |
+//! | A010 | warning | a value fails a `format` its schema does not assert (Aerostat's mode; only `aerostat/*` kinds assert formats, as Deckhand asserted none) |
+//! | A011 | warning | a duplicate key in `--compat deckhand` mode: the later value is kept, as PyYAML did |
 //!
 //! `--exclude CODE` drops a code; `--warn CODE` turns its errors into warnings.
 

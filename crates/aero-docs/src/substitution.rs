@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::document::{Destination, DocIndex, Document, Substitution};
+use crate::mode::Mode;
 use crate::path::Segment;
-use crate::render::Mode;
 use crate::value::{Arena, NodeId, Origin, OriginId, OriginKind, Value};
 
 /// What one document's substitution step needs from the render.

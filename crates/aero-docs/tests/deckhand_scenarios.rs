@@ -5,7 +5,7 @@
 
 mod support;
 
-use aero_docs::render::Mode;
+use aero_docs::mode::Mode;
 use serde_json::json;
 use support::*;
 
@@ -1019,5 +1019,124 @@ data: {host: example.org, port: 8443}
         let raw_child = rendered.find("example/Kind/v1", "child").unwrap();
         let raw = rendered.arena.to_json(rendered.document(raw_child).data);
         assert_eq!(raw, json!({"a": {"deep": {"k": 2}}, "b": [9]}), "{mode:?}");
+    }
+}
+
+/// Documents that only Deckhand's pre-validation refuses: `actions` without a
+/// `parentSelector`, an empty `actions` list, no `storagePolicy`, no `layeringDefinition`,
+/// an unknown metadata key, and the layering policy twice.
+const UNVALIDATED: &str = "---
+schema: deckhand/LayeringPolicy/v1
+metadata:
+  schema: metadata/Control/v1
+  name: layering-policy
+data:
+  layerOrder: [global, region, site]
+---
+schema: example/Kind/v1
+metadata:
+  schema: metadata/Document/v1
+  name: parent
+  labels: {role: parent}
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: global}
+data: {a: 1, b: 2}
+---
+schema: example/Kind/v1
+metadata:
+  schema: metadata/Document/v1
+  name: actions-without-selector
+  storagePolicy: cleartext
+  layeringDefinition:
+    layer: site
+    actions: [{method: merge, path: .}]
+data: {c: 3}
+---
+schema: example/Kind/v1
+metadata:
+  schema: metadata/Document/v1
+  name: empty-actions
+  storagePolicy: cleartext
+  layeringDefinition:
+    layer: site
+    parentSelector: {role: parent}
+    actions: []
+data: {d: 4}
+---
+schema: example/Other/v1
+metadata:
+  schema: metadata/Document/v1
+  name: bare
+  owner: someone
+data: {e: 5}
+";
+
+/// Pegleg's `--no-validate` (`deckhand_render(..., validate=False)` in
+/// `pegleg/engine/util/deckhand.py`) builds Deckhand's engine with `validate=False`, so
+/// `DocumentLayering.__init__` (`deckhand/engine/layering.py`) skips
+/// `_pre_validate_documents`: neither the base and metadata schemas
+/// (`deckhand/engine/schemas/metadata_document.yaml`: the `parentSelector`/`actions`
+/// dependencies, `actions: minItems: 1`, required `storagePolicy` and
+/// `layeringDefinition`, `additionalProperties: false`) nor `DuplicateDocumentValidator`
+/// (`deckhand/engine/document_validation.py`) run. The engine then keeps the first of two
+/// identical documents (`self._documents_by_index.setdefault(document.meta, document)`),
+/// layers only a document with a `parentSelector` (`if doc.parent_selector:` in
+/// `render`), and leaves data as it is when there are no actions (`if doc.actions: ...
+/// else: LOG.debug('Skipped layering ...')`).
+#[test]
+fn no_validate_in_deckhand_mode_accepts_what_deckhands_engine_accepts() {
+    let mut config = aero_docs::render::RenderConfig::new(Mode::Deckhand);
+    config.validate_metadata = false;
+    let policy_twice = format!("{UNVALIDATED}{}", POLICY);
+    let rendered = render_files_with(&[&policy_twice], &config);
+    assert_clean(&rendered);
+    assert_eq!(
+        data_of(&rendered, "actions-without-selector"),
+        json!({"c": 3})
+    );
+    assert_eq!(data_of(&rendered, "empty-actions"), json!({"d": 4}));
+    assert_eq!(data_of(&rendered, "bare"), json!({"e": 5}));
+    let policies = rendered
+        .output
+        .iter()
+        .filter(|index| rendered.document(**index).schema == "deckhand/LayeringPolicy/v1")
+        .count();
+    assert_eq!(policies, 1, "the first of two identical documents is kept");
+    let warnings: Vec<&str> = rendered
+        .diagnostics
+        .iter()
+        .map(|diagnostic| diagnostic.code)
+        .collect();
+    assert_eq!(warnings, ["A001", "A006"]);
+}
+
+/// With validation (the default, and always in Aerostat's mode) the same documents are
+/// refused as Deckhand's pre-validation refuses them.
+#[test]
+fn metadata_is_checked_with_validation_and_always_in_aerostat_mode() {
+    let policy_twice = format!("{UNVALIDATED}{}", POLICY);
+    let expected = [
+        "`actions` require a `parentSelector`",
+        "`actions` must list at least one action",
+        "unexpected key `metadata.owner`",
+        "`metadata.storagePolicy` is required",
+        "`metadata.layeringDefinition` is required",
+        "duplicate document deckhand/LayeringPolicy/v1/layering-policy",
+    ];
+    let mut unvalidated_aerostat = aero_docs::render::RenderConfig::new(Mode::Aerostat);
+    unvalidated_aerostat.validate_metadata = false;
+    for config in [
+        aero_docs::render::RenderConfig::new(Mode::Deckhand),
+        aero_docs::render::RenderConfig::new(Mode::Aerostat),
+        unvalidated_aerostat,
+    ] {
+        let rendered = render_files_with(&[&policy_twice], &config);
+        let errors: Vec<&str> = rendered
+            .diagnostics
+            .iter()
+            .filter(|diagnostic| diagnostic.severity == aero_docs::diagnostic::Severity::Error)
+            .map(|diagnostic| diagnostic.message.as_str())
+            .collect();
+        assert_eq!(errors, expected, "{:?}", config.mode);
     }
 }

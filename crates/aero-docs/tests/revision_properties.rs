@@ -3,7 +3,7 @@
 
 mod support;
 
-use aero_docs::render::Mode;
+use aero_docs::mode::Mode;
 use aero_docs::revision::revision_id;
 use proptest::prelude::*;
 use support::*;

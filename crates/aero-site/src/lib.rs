@@ -44,9 +44,9 @@ mod rendered;
 pub mod repos;
 mod snapshot;
 
-pub use aero_docs::render::Mode;
+pub use aero_docs::mode::Mode;
 pub use error::SiteError;
 pub use keys::{KeyPolicy, KeySource, Keys};
 pub use redacted::redacted_value;
 pub use rendered::{DocumentRef, DocumentView, RenderOptions, RenderedSite};
-pub use snapshot::{Pin, SiteInfo, Snapshot, SnapshotFile};
+pub use snapshot::{NotUtf8At, Pin, SiteInfo, Snapshot, SnapshotFile};

@@ -6,8 +6,9 @@ use aero_docs::diff::SiteDiff;
 use aero_docs::document::{DocIndex, schema_prefix};
 use aero_docs::explain::Leaf;
 use aero_docs::lint::LintConfig;
+use aero_docs::mode::Mode;
 use aero_docs::path::DocPath;
-use aero_docs::render::{Mode, RenderConfig, Rendered, render};
+use aero_docs::render::{RenderConfig, Rendered, render};
 use aero_docs::source::{SourceId, SourceSet};
 use aero_redact::SharedRedactor;
 
@@ -22,6 +23,10 @@ pub struct RenderOptions {
     pub mode: Mode,
     /// Validate the rendered documents against their schemas.
     pub validate: bool,
+    /// Check documents' metadata as Deckhand's pre-validation does, before rendering
+    /// ([`aero_docs::render::RenderConfig::validate_metadata`]); `false` only for
+    /// `--no-validate`, and only Deckhand's mode honours it.
+    pub validate_metadata: bool,
     /// Without a key, render encrypted documents as opaque placeholders instead of
     /// failing (lint and diff work without the key this way).
     pub allow_encrypted: bool,
@@ -36,6 +41,7 @@ impl Default for RenderOptions {
         Self {
             mode: Mode::Aerostat,
             validate: true,
+            validate_metadata: true,
             allow_encrypted: false,
             redactor: None,
         }
@@ -62,6 +68,7 @@ impl Snapshot {
     pub fn render(&self, keys: &Keys, options: &RenderOptions) -> RenderedSite {
         let sources = self.sources();
         let mut config = RenderConfig::new(options.mode);
+        config.validate_metadata = options.validate_metadata;
         config.decryptor = Some(keys.decryptor());
         config.allow_encrypted = options.allow_encrypted && keys.identities().is_none();
         let started = std::time::Instant::now();

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use aero_docs::collect::{RepoSpec, collect_paths, collect_site};
-use aero_docs::source::{SourceFile, SourceSet};
+use aero_docs::source::{NotUtf8, SourceFile, SourceSet};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -37,6 +37,23 @@ pub struct SnapshotFile {
     pub path: String,
     /// The file's text.
     pub text: String,
+    /// Where the file stops being UTF-8 (its text is then a lossy decoding), so that a
+    /// render reports it at that byte; absent, and not encoded, for every UTF-8 file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_utf8: Option<NotUtf8At>,
+}
+
+/// Where a file stops being UTF-8 ([`aero_docs::source::NotUtf8`], as stored).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotUtf8At {
+    /// Byte offset of the first bad byte.
+    pub offset: usize,
+    /// The bad byte.
+    pub byte: u8,
+    /// Its 1-based line.
+    pub line: u32,
+    /// Its 1-based column.
+    pub column: u32,
 }
 
 /// One repository read at another revision: `reference` (a git revision or a folder) of
@@ -116,10 +133,16 @@ impl Snapshot {
     fn from_sources(site: Option<SiteInfo>, sources: &SourceSet, roots: Vec<PathBuf>) -> Self {
         let files = sources
             .iter()
-            .map(|(_, file)| SnapshotFile {
+            .map(|(id, file)| SnapshotFile {
                 repo: file.repo.clone(),
                 path: file.rel_path.clone(),
                 text: file.text.clone(),
+                not_utf8: sources.not_utf8(id).map(|bad| NotUtf8At {
+                    offset: bad.offset,
+                    byte: bad.byte,
+                    line: bad.line,
+                    column: bad.column,
+                }),
             })
             .collect();
         Self::new(site, files, roots)
@@ -196,12 +219,20 @@ impl Snapshot {
     pub fn sources(&self) -> SourceSet {
         let mut sources = SourceSet::new();
         for file in &self.files {
-            sources.add(SourceFile {
-                repo: file.repo.clone(),
-                rel_path: file.path.clone(),
-                path: PathBuf::from(&file.repo).join(&file.path),
-                text: file.text.clone(),
-            });
+            sources.add_decoded(
+                SourceFile {
+                    repo: file.repo.clone(),
+                    rel_path: file.path.clone(),
+                    path: PathBuf::from(&file.repo).join(&file.path),
+                    text: file.text.clone(),
+                },
+                file.not_utf8.map(|bad| NotUtf8 {
+                    offset: bad.offset,
+                    byte: bad.byte,
+                    line: bad.line,
+                    column: bad.column,
+                }),
+            );
         }
         sources
     }
@@ -242,6 +273,7 @@ mod tests {
                     repo: String::new(),
                     path: path.to_string(),
                     text: text.to_string(),
+                    not_utf8: None,
                 })
                 .collect(),
             Vec::new(),
@@ -272,5 +304,20 @@ mod tests {
         let error = Snapshot::from_bytes(snapshot.id(), &tampered).unwrap_err();
         assert!(error.to_string().contains("hashes to"), "{error}");
         assert!(Snapshot::from_bytes("x", b"not json").is_err());
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_reported_where_it_breaks_after_a_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), b"---\na: caf\xe9\n").unwrap();
+        let snapshot = Snapshot::from_paths(&[dir.path().to_path_buf()]).unwrap();
+        let back = Snapshot::from_bytes(snapshot.id(), &snapshot.to_bytes()).unwrap();
+        let sources = back.sources();
+        let (id, _) = sources.iter().next().unwrap();
+        let bad = sources.not_utf8(id).expect("still known not to be UTF-8");
+        assert_eq!((bad.offset, bad.line, bad.column), (10, 2, 7));
+        // UTF-8 files encode as before, so their snapshot ids do not change.
+        let plain = loose(&[("a.yaml", "---\na: 1\n")]);
+        assert!(!String::from_utf8_lossy(&plain.to_bytes()).contains("not_utf8"));
     }
 }

@@ -10,7 +10,8 @@
 use std::time::Duration;
 
 use aero_docs::diagnostic::Severity;
-use aero_docs::render::{Mode, RenderConfig, render};
+use aero_docs::mode::Mode;
+use aero_docs::render::{RenderConfig, render};
 use aero_synth::{SynthConfig, synthetic_site};
 use criterion::{BenchmarkId, Criterion, Throughput};
 

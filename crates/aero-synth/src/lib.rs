@@ -14,7 +14,8 @@
 //! same site, byte for byte.
 //!
 //! ```
-//! use aero_docs::render::{render, Mode, RenderConfig};
+//! use aero_docs::mode::Mode;
+//! use aero_docs::render::{render, RenderConfig};
 //! use aero_synth::{synthetic_site, SynthConfig};
 //!
 //! let sources = synthetic_site(&SynthConfig { documents: 200, seed: 7 });
@@ -105,7 +106,8 @@ pub fn write_synthetic_site(config: &SynthConfig, root: &Path) -> Result<SynthSt
 mod tests {
     use super::*;
     use aero_docs::diagnostic::Severity;
-    use aero_docs::render::{Mode, RenderConfig, render};
+    use aero_docs::mode::Mode;
+    use aero_docs::render::{RenderConfig, render};
 
     fn errors(sources: &SourceSet, mode: Mode) -> Vec<String> {
         render(sources, &RenderConfig::new(mode))

@@ -13,7 +13,8 @@
 //! Case counts are kept small so the file runs in seconds in a debug build.
 
 use aero_docs::diagnostic::{ErrorKind, Severity};
-use aero_docs::render::{Mode, RenderConfig, Rendered, render};
+use aero_docs::mode::Mode;
+use aero_docs::render::{RenderConfig, Rendered, render};
 use aero_docs::source::{SourceFile, SourceSet};
 use aero_synth::rng::Rng;
 use aero_synth::{SynthConfig, synthetic_documents, synthetic_site};

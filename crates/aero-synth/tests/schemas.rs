@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use aero_docs::render::{Mode, RenderConfig, render};
+use aero_docs::mode::Mode;
+use aero_docs::render::{RenderConfig, render};
 use aero_synth::{SynthConfig, synthetic_documents, synthetic_site};
 use serde_json::Value;
 

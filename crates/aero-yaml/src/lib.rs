@@ -83,10 +83,24 @@ pub enum Dialect {
 /// What to do with a key that appears twice in one mapping.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DuplicateKeys {
-    /// Refuse the document with [`LoadErrorKind::DuplicateKey`] at the second key.
+    /// Refuse the stream with [`LoadErrorKind::DuplicateKey`] at the second key.
     Error,
     /// The later value replaces the earlier one; the key keeps its first position (like a Python dict).
+    /// Each duplicate is still listed in its document's [`Document::duplicate_keys`], so a caller
+    /// can judge it per document (an error for that document only, or a warning) and load the
+    /// rest of the stream normally.
     LastWins,
+}
+
+/// A key written twice in one mapping of a document loaded with [`DuplicateKeys::LastWins`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key, as the string [`Node::to_json`] makes of it.
+    pub key: String,
+    /// Where the key is first written.
+    pub first: Mark,
+    /// Where it is written again (its value is the one kept).
+    pub again: Mark,
 }
 
 /// Limits and rules for loading. `LoadOptions::new(dialect)` gives safe defaults.
@@ -155,6 +169,9 @@ pub struct Document {
     pub start: Mark,
     /// Whether the document began with an explicit `---` marker.
     pub explicit_start: bool,
+    /// Keys written twice in one of the document's mappings, in source order (only with
+    /// [`DuplicateKeys::LastWins`]; [`DuplicateKeys::Error`] fails the load instead).
+    pub duplicate_keys: Vec<DuplicateKey>,
 }
 
 /// Why a YAML stream could not be loaded, and where.

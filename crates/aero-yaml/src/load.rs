@@ -17,7 +17,8 @@ use crate::json::key_string;
 use crate::position::Positions;
 use crate::resolve::{self, CoreTag, Invalid};
 use crate::{
-    Dialect, Document, DuplicateKeys, LoadError, LoadErrorKind, LoadOptions, Mark, Node, Span, Yaml,
+    Dialect, Document, DuplicateKey, DuplicateKeys, LoadError, LoadErrorKind, LoadOptions, Mark,
+    Node, Span, Yaml,
 };
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, StrInput, Tag};
 use std::borrow::Cow;
@@ -132,6 +133,8 @@ struct Loader<'source, 'options> {
     seq_items: Vec<Node>,
     /// Entries of the open mappings, innermost mapping's last.
     map_entries: Vec<(Node, Node)>,
+    /// Keys the current document has twice (with [`DuplicateKeys::LastWins`]).
+    duplicate_keys: Vec<DuplicateKey>,
 }
 
 /// An anchored node and how many nodes a copy of it adds.
@@ -193,6 +196,7 @@ impl<'source, 'options> Loader<'source, 'options> {
             root: None,
             seq_items: Vec::new(),
             map_entries: Vec::new(),
+            duplicate_keys: Vec::new(),
         }
     }
 
@@ -279,6 +283,7 @@ impl<'source, 'options> Loader<'source, 'options> {
             root,
             start,
             explicit_start,
+            duplicate_keys: std::mem::take(&mut self.duplicate_keys),
         });
         self.anchors.clear();
     }
@@ -529,7 +534,13 @@ impl<'source, 'options> Loader<'source, 'options> {
                     map.merges.push(node);
                 }
                 Some((key, false)) => {
-                    map.insert_explicit(&mut self.map_entries, key, node, duplicate_keys)?;
+                    map.insert_explicit(
+                        &mut self.map_entries,
+                        key,
+                        node,
+                        duplicate_keys,
+                        Some(&mut self.duplicate_keys),
+                    )?;
                 }
             },
         }
@@ -563,20 +574,29 @@ fn finish_map(map: MapBuilder, entries: Vec<(Node, Node)>) -> Result<Vec<(Node, 
     let mut result = MapBuilder::default();
     let mut result_entries = Vec::new();
     for (key, value) in merged.into_iter().chain(entries) {
-        result.insert_explicit(&mut result_entries, key, value, DuplicateKeys::LastWins)?;
+        result.insert_explicit(
+            &mut result_entries,
+            key,
+            value,
+            DuplicateKeys::LastWins,
+            None,
+        )?;
     }
     Ok(result_entries)
 }
 
 impl MapBuilder {
     /// Adds an entry to this mapping's entries (`all_entries` from `self.start` on), applying
-    /// the duplicate key policy.
+    /// the duplicate key policy. With [`DuplicateKeys::LastWins`], a replaced key is listed
+    /// in `repeated` when given (a merged entry that an explicit one overrides is not a
+    /// repeated key, so merges give none).
     fn insert_explicit(
         &mut self,
         all_entries: &mut Vec<(Node, Node)>,
         key: Node,
         value: Node,
         policy: DuplicateKeys,
+        repeated: Option<&mut Vec<DuplicateKey>>,
     ) -> Result<(), LoadError> {
         let start = self.start.min(all_entries.len());
         let entries = &mut all_entries[start..];
@@ -592,6 +612,13 @@ impl MapBuilder {
                 DuplicateKeys::LastWins => {
                     if let Some(entry) = entries.get_mut(existing_index) {
                         entry.1 = value;
+                        if let Some(repeated) = repeated {
+                            repeated.push(DuplicateKey {
+                                key: key_text.into_owned(),
+                                first: entry.0.span.start,
+                                again: key.span.start,
+                            });
+                        }
                     }
                     Ok(())
                 }

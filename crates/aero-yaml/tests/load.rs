@@ -519,6 +519,53 @@ fn duplicate_keys() {
 }
 
 #[test]
+fn last_wins_lists_each_duplicate_with_its_document() {
+    let mut last_wins = LoadOptions::new(Dialect::Yaml12);
+    last_wins.duplicate_keys = DuplicateKeys::LastWins;
+    let source = "---\na: 1\nb: {k: 1, k: 2}\na: 3\n---\nc: 1\n---\n<<: {m: 1}\nm: 2\n";
+    let documents = load_all(source, &last_wins).expect("last wins never fails on a repeated key");
+    /// A duplicate as (key, first line and column, second line and column).
+    type Listed = (String, (u32, u32), (u32, u32));
+    let listed: Vec<Vec<Listed>> = documents
+        .iter()
+        .map(|document| {
+            document
+                .duplicate_keys
+                .iter()
+                .map(|duplicate| {
+                    (
+                        duplicate.key.clone(),
+                        (duplicate.first.line, duplicate.first.col),
+                        (duplicate.again.line, duplicate.again.col),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    // Keys in the order their second occurrence is read; an explicit key overriding a
+    // merged one is not a duplicate.
+    assert_eq!(
+        listed,
+        [
+            vec![
+                ("k".to_string(), (3, 5), (3, 11)),
+                ("a".to_string(), (2, 1), (4, 1))
+            ],
+            vec![],
+            vec![],
+        ]
+    );
+    assert_eq!(documents[0].root.to_json(), json!({"a": 3, "b": {"k": 2}}));
+    // The fast event source and saphyr's parser agree on what is reported (PyYAML's
+    // dialect keeps the last value by default).
+    for text in [source, "a: [1, {x: 1, x: 2}]\n"] {
+        aero_yaml::testing::check_fast_path(text).expect("fast path agrees with saphyr");
+    }
+    let flow = root("a: [1, {x: 1, x: 2}]\n", Dialect::PyYaml11);
+    assert_eq!(flow.to_json(), json!({"a": [1, {"x": 2}]}));
+}
+
+#[test]
 fn duplicate_keys_in_large_maps() {
     let mut source: String = (0..40)
         .map(|index| format!("key{index}: {index}\n"))

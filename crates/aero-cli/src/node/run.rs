@@ -98,6 +98,7 @@ fn render(
         &RenderOptions {
             mode: Mode::Aerostat,
             validate: true,
+            validate_metadata: true,
             allow_encrypted: false,
             redactor: Some(context.redactor.clone()),
         },

@@ -53,6 +53,7 @@ impl Request<'_> {
             &RenderOptions {
                 mode: self.mode,
                 validate: self.validate,
+                validate_metadata: true,
                 allow_encrypted: self.allow_encrypted,
                 redactor: Some(context.redactor.clone()),
             },

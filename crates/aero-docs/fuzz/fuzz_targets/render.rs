@@ -6,7 +6,8 @@
 #![no_main]
 
 use aero_docs::diagnostic::{ErrorKind, Severity};
-use aero_docs::render::{Mode, RenderConfig, render};
+use aero_docs::mode::Mode;
+use aero_docs::render::{RenderConfig, render};
 use aero_docs::source::{SourceFile, SourceSet};
 use libfuzzer_sys::fuzz_target;
 

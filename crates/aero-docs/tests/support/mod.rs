@@ -2,7 +2,8 @@
 
 #![allow(dead_code)]
 
-use aero_docs::render::{Mode, RenderConfig, Rendered, render};
+use aero_docs::mode::Mode;
+use aero_docs::render::{RenderConfig, Rendered, render};
 use aero_docs::source::{SourceFile, SourceSet};
 
 /// The layering policy most scenarios use.
@@ -27,6 +28,41 @@ pub fn render_files(files: &[&str], mode: Mode) -> Rendered {
         });
     }
     render(&sources, &RenderConfig::new(mode))
+}
+
+/// Renders files given as bytes (which need not be UTF-8), with `config`.
+pub fn render_bytes(files: &[&[u8]], config: &RenderConfig<'_>) -> Rendered {
+    let mut sources = SourceSet::new();
+    for (position, bytes) in files.iter().enumerate() {
+        sources.add_bytes(
+            String::new(),
+            format!("file{position}.yaml"),
+            format!("file{position}.yaml").into(),
+            bytes.to_vec(),
+        );
+    }
+    render(&sources, config)
+}
+
+/// The errors of a render as `(code, line, column, message)`, in report order.
+pub fn located_errors(rendered: &Rendered) -> Vec<(&'static str, u32, u32, String)> {
+    rendered
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.severity == aero_docs::diagnostic::Severity::Error)
+        .map(|diagnostic| {
+            let (line, column) = diagnostic
+                .location
+                .map_or((0, 0), |location| (location.line, location.column));
+            (diagnostic.code, line, column, diagnostic.message.clone())
+        })
+        .collect()
+}
+
+/// Renders the documents of several files with `config`.
+pub fn render_files_with(files: &[&str], config: &RenderConfig<'_>) -> Rendered {
+    let bytes: Vec<&[u8]> = files.iter().map(|text| text.as_bytes()).collect();
+    render_bytes(&bytes, config)
 }
 
 /// Renders `documents` (with the default layering policy prepended).

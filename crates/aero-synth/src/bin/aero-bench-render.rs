@@ -18,7 +18,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use aero_docs::diagnostic::Severity;
-use aero_docs::render::{Mode, RenderConfig, render};
+use aero_docs::mode::Mode;
+use aero_docs::render::{RenderConfig, render};
 use aero_synth::{SynthConfig, generate, layout};
 
 /// The same allocator as the `aero` binary, so the figures are the ones users get.
@@ -137,10 +138,10 @@ fn seconds(duration: Duration) -> f64 {
 
 /// Times loading and parent selection on their own.
 fn time_phases(sources: &aero_docs::source::SourceSet, mode: Mode) {
-    let dialect = mode.yaml_dialect();
     let started = Instant::now();
     let mut arena = aero_docs::value::Arena::new();
-    let loaded = aero_docs::document::load_documents(sources, dialect, &mut arena);
+    let config = aero_docs::document::LoadConfig::new(mode);
+    let loaded = aero_docs::document::load_documents(sources, &config, &mut arena);
     let load = started.elapsed();
     let layers: Vec<String> = ["global", "type", "site"].map(String::from).to_vec();
     let mut diagnostics = Vec::new();
