@@ -30,6 +30,9 @@ struct Request<'a> {
     keys: &'a KeyArgs,
     mode: Mode,
     validate: bool,
+    /// Check metadata against Deckhand's schemas; off only for `render --no-validate`
+    /// in Deckhand mode, as Pegleg's `--no-validate` builds Deckhand's engine.
+    validate_metadata: bool,
     /// Without a key, render encrypted data as placeholders instead of failing.
     allow_encrypted: bool,
 }
@@ -53,7 +56,7 @@ impl Request<'_> {
             &RenderOptions {
                 mode: self.mode,
                 validate: self.validate,
-                validate_metadata: true,
+                validate_metadata: self.validate_metadata,
                 allow_encrypted: self.allow_encrypted,
                 redactor: Some(context.redactor.clone()),
             },
@@ -80,6 +83,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
                 keys: &keys,
                 mode: mode_of(compat),
                 validate: true,
+                validate_metadata: true,
                 allow_encrypted: true,
             }
             .render(context, None)?;
@@ -123,6 +127,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
                 keys: &keys,
                 mode: mode_of(compat),
                 validate: !no_validate,
+                validate_metadata: !no_validate,
                 allow_encrypted: false,
             }
             .render(context, None)?;
@@ -140,6 +145,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
                 keys: &keys,
                 mode: mode_of(compat),
                 validate: true,
+                validate_metadata: true,
                 allow_encrypted: false,
             }
             .render(context, None)?;
@@ -179,6 +185,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
                 keys: &keys,
                 mode: mode_of(compat),
                 validate: false,
+                validate_metadata: true,
                 allow_encrypted: true,
             }
             .render(context, None)?;
@@ -200,6 +207,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
                 keys: &keys,
                 mode: mode_of(compat),
                 validate: false,
+                validate_metadata: true,
                 allow_encrypted: true,
             };
             let pin = |reference: &str| Pin {
@@ -324,6 +332,7 @@ fn compat(
         keys,
         mode,
         validate: false,
+        validate_metadata: true,
         allow_encrypted: true,
     };
     let aerostat = request(Mode::Aerostat).render_snapshot(context, &snapshot)?;
