@@ -19,10 +19,25 @@ pub enum DeployError {
     /// A document the site needs is missing.
     #[error("{0}")]
     MissingDocument(String),
+    /// The action cannot be done by this build.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The request names something that does not exist (a node, an action).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request is contradictory or incomplete.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl Classify for DeployError {
     fn class(&self) -> ErrorClass {
-        ErrorClass::InvalidInput
+        match self {
+            DeployError::InvalidDocument { .. } | DeployError::MissingDocument(_) => {
+                ErrorClass::InvalidInput
+            }
+            DeployError::Unsupported(_) | DeployError::Usage(_) => ErrorClass::Usage,
+            DeployError::NotFound(_) => ErrorClass::NotFound,
+        }
     }
 }

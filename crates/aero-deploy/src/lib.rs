@@ -6,8 +6,11 @@
 //!   dependency order, criticality and success criteria, with Shipyard's semantics
 //!   (its code, where its documentation differs).
 
+pub mod action;
 pub mod configuration;
 mod error;
+pub mod gate;
+pub mod plan;
 pub mod strategy;
 
 pub use error::DeployError;
