@@ -124,6 +124,7 @@
 //! ```
 
 mod context;
+pub mod crash;
 mod dag;
 mod engine;
 mod error;

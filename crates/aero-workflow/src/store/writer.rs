@@ -356,6 +356,7 @@ impl Writer {
         }
         let mut folded = Folded::default();
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut kinds = Vec::new();
         for request in batch {
             let fence = match &request.fence {
                 Some(fence) => fence,
@@ -370,6 +371,12 @@ impl Writer {
             }
             let mut sequence_numbers = Vec::new();
             for op in &request.ops {
+                if let WriteOp::Entry(entry)
+                | WriteOp::Intent { entry, .. }
+                | WriteOp::Result { entry, .. } = op
+                {
+                    kinds.push(entry.kind);
+                }
                 if let Some(seq) = self
                     .apply_op(&mut transaction, &mut folded, fence, op)
                     .await?
@@ -389,6 +396,7 @@ impl Writer {
             .commit()
             .await
             .map_err(|error| StoreError::database("committing a journal batch", error))?;
+        crate::crash::after_commit(&kinds);
         Ok(outcomes)
     }
 
