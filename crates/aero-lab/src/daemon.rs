@@ -150,7 +150,32 @@ async fn start(paths: &LabPaths) -> Result<Running, LabError> {
     write_private(&key_file, certificate.key_pem.as_bytes())?;
     let bmc_client = pinned_client(certificate.der.clone(), Duration::from_secs(10))?;
 
+    let media_client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .connect_timeout(Duration::from_secs(10))
+        .no_proxy()
+        .build()
+        .map_err(|error| LabError::Network {
+            action: "set up the node simulators' HTTP client".to_string(),
+            reason: error.without_url().to_string(),
+        })?;
     let (image_server, image_task, standins) = serve_standins(&plan).await?;
+    for standin in &standins {
+        let answered = media_client.head(&standin.url).send().await;
+        if !answered
+            .as_ref()
+            .is_ok_and(|response| response.status().is_success())
+        {
+            image_task.abort();
+            return Err(LabError::Network {
+                action: format!("serve the stand-in OS image at {}", standin.url),
+                reason: match answered {
+                    Ok(response) => format!("HTTP {}", response.status()),
+                    Err(error) => error.without_url().to_string(),
+                },
+            });
+        }
+    }
     tracing::info!(server = %image_server, images = standins.len(), "stand-in OS images served");
 
     write_private(&paths.launcher(), emulator::LAUNCHER.as_bytes())?;
@@ -283,15 +308,6 @@ async fn start(paths: &LabPaths) -> Result<Running, LabError> {
             .map(|node| node.name.clone())
             .collect::<Vec<_>>(),
     );
-    let media_client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .connect_timeout(Duration::from_secs(10))
-        .no_proxy()
-        .build()
-        .map_err(|error| LabError::Network {
-            action: "set up the node simulators' HTTP client".to_string(),
-            reason: error.without_url().to_string(),
-        })?;
     let mut simulators = Vec::new();
     for record in &records {
         let Some(entry) = credentials.get(&record.node) else {
