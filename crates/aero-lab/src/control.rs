@@ -60,12 +60,14 @@ pub enum UpOutcome {
 }
 
 /// What `lab down` did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DownOutcome {
-    /// The lab's processes were stopped (how many there were).
+    /// The lab's processes were stopped.
     Stopped {
-        /// Processes of the lab's group that were running.
+        /// Processes of the lab that were running.
         processes: usize,
+        /// Where its logs are kept.
+        logs: PathBuf,
     },
     /// No process of the lab was running (its files, if any, were removed).
     NotRunning,
@@ -169,7 +171,7 @@ pub fn up(request: UpRequest) -> Result<UpOutcome, LabError> {
     }
     // A lab that died (or one still starting when its `up` was interrupted): stop
     // whatever is left and start again.
-    clean(&paths)?;
+    clean(&paths, &site)?;
 
     let venv = venv::ensure(&state_dir)?;
     write_json(
@@ -189,6 +191,15 @@ pub fn up(request: UpRequest) -> Result<UpOutcome, LabError> {
     let log_err = log
         .try_clone()
         .map_err(|error| LabError::io("open", &log_path, error))?;
+    {
+        use std::io::Write;
+        let mut header = &log;
+        let _ = writeln!(
+            header,
+            "==== aero lab up {site}: {} ====",
+            crate::simulator::now_text()
+        );
+    }
     let mut child = daemon
         .stdin(Stdio::null())
         .stdout(log)
@@ -205,7 +216,7 @@ pub fn up(request: UpRequest) -> Result<UpOutcome, LabError> {
     loop {
         if let Ok(Some(_exit)) = child.try_wait() {
             let tail = files::tail(&log_path, 20);
-            clean(&paths)?;
+            clean(&paths, &site)?;
             return Err(LabError::DaemonExited {
                 log: log_path,
                 tail,
@@ -219,7 +230,7 @@ pub fn up(request: UpRequest) -> Result<UpOutcome, LabError> {
         if started.elapsed() >= ready_within {
             let _ = child.kill();
             let _ = child.wait();
-            clean(&paths)?;
+            clean(&paths, &site)?;
             return Err(LabError::NotReady {
                 seconds: ready_within.as_secs(),
                 log: log_path,
@@ -236,9 +247,12 @@ pub fn down(state_dir: &Path, site: &str) -> Result<DownOutcome, LabError> {
         return Ok(DownOutcome::NotRunning);
     }
     let _lock = lock(&paths)?;
-    let processes = clean(&paths)?;
+    let processes = clean(&paths, site)?;
     Ok(if processes > 0 {
-        DownOutcome::Stopped { processes }
+        DownOutcome::Stopped {
+            processes,
+            logs: paths.logs(),
+        }
     } else {
         DownOutcome::NotRunning
     })
@@ -246,17 +260,25 @@ pub fn down(state_dir: &Path, site: &str) -> Result<DownOutcome, LabError> {
 
 /// Stops every process of the lab and removes its files (not the logs or the shared
 /// venv). Returns how many processes were running.
-fn clean(paths: &LabPaths) -> Result<usize, LabError> {
+///
+/// The group of the recorded pid is signalled only when one of its members is the
+/// lab's (its background process, or an emulator running the lab's launcher): a pid
+/// reused by another program after the lab died is never signalled.
+fn clean(paths: &LabPaths, site: &str) -> Result<usize, LabError> {
+    let launcher = paths.launcher().to_string_lossy().into_owned();
+    let is_ours =
+        |pid: i32| process::is_lab_daemon(pid, site) || process::arguments(pid).contains(&launcher);
     let mut processes = 0;
-    if let Some(pid) = daemon_pid(paths) {
+    if let Some(pid) = daemon_pid(paths)
+        && process::group_members(pid).into_iter().any(is_ours)
+    {
         processes += process::stop_group(pid, Duration::from_secs(10))?;
     }
     // An emulator outside the group (never expected: the daemon starts them after
     // setsid) is still one of the lab's when it runs the lab's launcher.
     let record: Option<LabRecord> = read_json(&paths.record()).unwrap_or(None);
-    let launcher = paths.launcher().to_string_lossy().into_owned();
     for emulator in record.iter().flat_map(|record| &record.emulators) {
-        if process::is_alive(emulator.pid) && process::arguments(emulator.pid).contains(&launcher) {
+        if process::is_alive(emulator.pid) && is_ours(emulator.pid) {
             processes += process::stop_process(emulator.pid)?;
         }
     }
@@ -274,4 +296,49 @@ fn clean(paths: &LabPaths) -> Result<usize, LabError> {
         remove_dir(&folder)?;
     }
     Ok(processes)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+
+    use super::*;
+
+    #[test]
+    fn down_never_signals_a_process_that_is_not_the_labs() {
+        // The lab died and its pid went to another program, a group leader too.
+        let state = tempfile::tempdir().unwrap();
+        let paths = LabPaths::new(state.path(), "edge-lon1").unwrap();
+        create_private_dir(paths.root()).unwrap();
+        let mut stranger = Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pid = stranger.id() as i32;
+        files::write_private(&paths.pid(), format!("{pid}\n").as_bytes()).unwrap();
+        files::write_private(&paths.targets(), b"{}").unwrap();
+
+        assert_eq!(
+            down(state.path(), "edge-lon1").unwrap(),
+            DownOutcome::NotRunning
+        );
+        assert!(process::is_alive(pid), "the stranger was left alone");
+        assert!(
+            !paths.targets().exists(),
+            "the dead lab's files are removed"
+        );
+        assert!(!status(state.path(), "edge-lon1").unwrap().running);
+
+        stranger.kill().unwrap();
+        stranger.wait().unwrap();
+        assert_eq!(
+            down(state.path(), "edge-lon1").unwrap(),
+            DownOutcome::NotRunning
+        );
+        assert_eq!(
+            down(state.path(), "never-up").unwrap(),
+            DownOutcome::NotRunning
+        );
+    }
 }

@@ -117,8 +117,8 @@ fn random_hex(bytes: usize) -> Result<String, LabError> {
 
 fn random_bytes(count: usize) -> Result<Vec<u8>, LabError> {
     let mut bytes = vec![0u8; count];
-    getrandom::fill(&mut bytes).map_err(|error| LabError::Certificate {
-        reason: format!("no randomness for the lab's credentials: {error}"),
+    getrandom::fill(&mut bytes).map_err(|error| LabError::NoRandomness {
+        reason: error.to_string(),
     })?;
     Ok(bytes)
 }

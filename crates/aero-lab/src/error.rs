@@ -9,11 +9,15 @@ use aero_error::{Classify, ErrorClass};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LabError {
-    /// The site name cannot name a folder of the state directory.
-    #[error("`{site}` cannot name a lab (a site name is one folder name: no `/`, not `.` or `..`)")]
+    /// A site or node name cannot name a folder of the lab.
+    #[error(
+        "{what} `{name}` cannot name a folder of the lab (one folder name: no `/`, not `.` or `..`)"
+    )]
     BadName {
+        /// `site` or `node`.
+        what: &'static str,
         /// The name given.
-        site: String,
+        name: String,
     },
     /// The site has nothing the lab could stand in for.
     #[error(
@@ -98,6 +102,12 @@ pub enum LabError {
         /// The pinned version.
         version: &'static str,
         /// What is wrong.
+        reason: String,
+    },
+    /// The system gave no random bytes (for credentials).
+    #[error("no randomness for the lab's credentials: {reason}")]
+    NoRandomness {
+        /// Why.
         reason: String,
     },
     /// A helper process could not be run.
@@ -203,6 +213,7 @@ impl Classify for LabError {
             | LabError::Venv { .. }
             | LabError::GivenVenv { .. }
             | LabError::Spawn { .. }
+            | LabError::NoRandomness { .. }
             | LabError::Certificate { .. }
             | LabError::StandIn { .. }
             | LabError::Network { .. }

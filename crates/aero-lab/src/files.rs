@@ -39,7 +39,8 @@ impl LabPaths {
     pub(crate) fn new(state_dir: &Path, site: &str) -> Result<LabPaths, LabError> {
         if !is_folder_name(site) {
             return Err(LabError::BadName {
-                site: site.to_string(),
+                what: "site",
+                name: site.to_string(),
             });
         }
         Ok(LabPaths {

@@ -109,7 +109,8 @@ impl LabPlan {
             }
             if !is_folder_name(&node.name) {
                 return Err(LabError::BadName {
-                    site: node.name.clone(),
+                    what: "node",
+                    name: node.name.clone(),
                 });
             }
             let (system_uuid, uuid_source) = match &node.expected.uuid {

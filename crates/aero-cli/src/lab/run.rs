@@ -32,14 +32,9 @@ pub fn run(context: &Context, args: LabArgs) -> Result<ExitCode, Failure> {
         } => up(context, &repos, &site, seed, boot_delay, timeout, &keys),
         LabCommand::Down { site } => {
             match aero_lab::down(&context.state_dir, &site).or_fail()? {
-                DownOutcome::Stopped { processes } => eprintln!(
+                DownOutcome::Stopped { processes, logs } => eprintln!(
                     "aero: the lab of {site} is stopped ({processes} process(es)); its logs are kept in {}",
-                    context
-                        .state_dir
-                        .join("lab")
-                        .join(&site)
-                        .join("logs")
-                        .display()
+                    logs.display()
                 ),
                 DownOutcome::NotRunning => {
                     eprintln!(

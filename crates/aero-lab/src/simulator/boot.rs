@@ -311,3 +311,62 @@ async fn download(client: &reqwest::Client, url: &str, keep: usize) -> Result<Do
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use aero_baremetal::{ImageTime, write_image};
+
+    use super::*;
+
+    fn whole(bytes: Vec<u8>) -> Download {
+        Download {
+            size: bytes.len() as u64,
+            bytes,
+            complete: true,
+            sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_iso_is_recognised_and_anything_else_refused() {
+        let iso = write_image(
+            "AEROSTAT-STANDIN",
+            &[("README.TXT", b"stand-in")],
+            ImageTime::DEFAULT,
+        )
+        .unwrap();
+        assert_eq!(
+            iso_label(&whole(iso.clone())).as_deref(),
+            Some("AEROSTAT-STANDIN")
+        );
+        assert_eq!(iso_label(&whole(b"<html>not found</html>".to_vec())), None);
+        // Too large to keep: only its volume descriptor is looked at.
+        let mut head = whole(iso[..ISO_MAGIC_OFFSET + 5].to_vec());
+        head.complete = false;
+        assert!(iso_label(&head).is_some());
+        head.bytes[ISO_MAGIC_OFFSET] = b'X';
+        assert_eq!(iso_label(&head), None);
+    }
+
+    #[test]
+    fn the_seed_comes_from_the_images_boot_loader_files() {
+        let grub = b"menuentry 'Install' {\n  linux /casper/vmlinuz autoinstall ds=nocloud-net\\;s=http://127.0.0.1:9/seed/n1/ ---\n}\n";
+        let with_seed = write_image(
+            "INSTALLER",
+            &[("grub.cfg", grub), ("README.TXT", b"x")],
+            ImageTime::DEFAULT,
+        )
+        .unwrap();
+        assert_eq!(
+            boot_config_seed(&whole(with_seed)).as_deref(),
+            Some("http://127.0.0.1:9/seed/n1/")
+        );
+        let without = write_image(
+            "AEROSTAT-STANDIN",
+            &[("README.TXT", b"x")],
+            ImageTime::DEFAULT,
+        )
+        .unwrap();
+        assert_eq!(boot_config_seed(&whole(without)), None);
+    }
+}
