@@ -13,6 +13,7 @@ mod diagnostics_view;
 mod documents;
 mod exit;
 mod format;
+mod lab;
 mod logging;
 mod node;
 mod render;
@@ -69,6 +70,8 @@ enum Command {
     Secrets(secrets::SecretsArgs),
     /// A site's servers: list them, show a node's generated config, write its config image.
     Node(node::NodeArgs),
+    /// A local lab standing in for a site's BMCs and machines: start, stop, status.
+    Lab(lab::LabArgs),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         Command::Bmc(args) => run_async(bmc::run(&context, args)),
         Command::Secrets(args) => secrets::run(&context, args),
         Command::Node(args) => node::run(&context, args),
+        Command::Lab(args) => lab::run(&context, args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,64 @@
+//! Arguments of `aero lab`.
+
+use clap::{Args, Subcommand};
+
+use crate::documents::KeyArgs;
+use crate::format::OutputFormat;
+
+/// Arguments of `aero lab`.
+#[derive(Debug, Args)]
+pub struct LabArgs {
+    /// A manifests repository as NAME=PATH or PATH (repeatable). Default: the
+    /// `site-manifests` folder found in the working folder or any folder above it.
+    #[arg(long = "repo", global = true, value_name = "NAME=PATH")]
+    pub repos: Vec<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: LabCommand,
+}
+
+/// `aero lab` verbs.
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// Start a local lab for a site: one emulated BMC (sushy-tools) per node Aerostat
+    /// provisions, a node simulator per node standing in for its operating system, and a
+    /// stand-in OS image. Until `aero lab down`, every command on the site targets the
+    /// lab (and says so). Returns once everything answers; a running lab is left as is.
+    Up {
+        /// Site name.
+        site: String,
+        /// Seed of the emulators' random power delays (default: a random seed,
+        /// recorded in `aero lab status`).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// How long a node simulator takes to boot before it phones home.
+        #[arg(long, value_name = "SECONDS", default_value = "3")]
+        boot_delay: f64,
+        /// How long to wait for the lab to answer.
+        #[arg(long, value_name = "SECONDS", default_value = "180")]
+        timeout: u64,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// Stop a site's lab and everything it started; its targets are removed, its logs
+    /// kept. Nothing to stop is not an error.
+    Down {
+        /// Site name.
+        site: String,
+    },
+    /// Whether a site's lab runs: emulated BMCs, ports, seed, stand-in images and what
+    /// each node simulator did.
+    Status {
+        /// Site name.
+        site: String,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: OutputFormat,
+    },
+    /// The lab's background process (started by `aero lab up`).
+    #[command(hide = true)]
+    Run {
+        /// Site name.
+        site: String,
+    },
+}

@@ -1,0 +1,217 @@
+//! What a lab stands in for, read from a site's host model: one emulated BMC per node
+//! Aerostat provisions, with the identity the preflight checks (system UUID, NIC MACs),
+//! the OS images to replace with the stand-in, and whether the site has a provisioning
+//! server to move to a local port. Pure: no I/O.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aero_baremetal::{HostModel, Node};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::LabError;
+use crate::files::is_folder_name;
+
+/// How to run a lab.
+#[derive(Debug, Clone)]
+pub struct LabOptions {
+    /// Seed of every emulator's random generator, which draws the simulated power
+    /// delays (1 to 11 s): the same seed gives the same sequence of delays, so runs
+    /// can be compared. Recorded in the lab's status.
+    pub seed: u64,
+    /// How long a node simulator takes to "boot" before it phones home.
+    pub boot_delay: Duration,
+}
+
+/// What `aero lab up` starts for a site: built from its host model, written for the
+/// lab's background process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LabPlan {
+    /// The site.
+    pub site: String,
+    /// The emulators' seed.
+    pub seed: u64,
+    /// The simulated boot time, in milliseconds.
+    pub boot_delay_ms: u64,
+    /// One per emulated BMC, sorted by node name.
+    pub nodes: Vec<PlannedNode>,
+    /// The OS images the emulated nodes' host profiles name, replaced by the stand-in.
+    pub os_images: Vec<PlannedImage>,
+    /// The site's provisioning server, moved to a local port; `None` when the site has
+    /// none.
+    pub provisioning_server: Option<PlannedServer>,
+}
+
+/// One node the lab emulates a BMC for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedNode {
+    /// The node's name (also the emulated system's name).
+    pub name: String,
+    /// The BMC endpoint the documents give: the key of its lab mapping.
+    pub documented_bmc: String,
+    /// The UUID the emulated system reports.
+    pub system_uuid: String,
+    /// Where the UUID comes from.
+    pub uuid_source: UuidSource,
+    /// The NIC MACs the emulated system reports, the boot MAC first.
+    pub macs: Vec<String>,
+}
+
+/// Where an emulated system's UUID comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UuidSource {
+    /// The node's expected UUID (`aerostat/NodeProvisioning/v1` `uuid`).
+    Documented,
+    /// Derived from the node name ([`derived_system_uuid`]): the documents give none.
+    Derived,
+}
+
+/// An OS image the lab replaces with its stand-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedImage {
+    /// The `aerostat/OsImage/v1` name.
+    pub name: String,
+    /// Its URL in the documents (named in the stand-in's README).
+    pub documented_url: String,
+}
+
+/// The site's provisioning server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedServer {
+    /// Whether it serves HTTPS (its public URL keeps the scheme).
+    pub tls: bool,
+}
+
+impl LabPlan {
+    /// The lab of `site` from its host model: an emulated BMC for every node with a
+    /// Redfish BMC that is not externally provisioned.
+    pub fn from_model(
+        site: &str,
+        model: &HostModel,
+        options: &LabOptions,
+    ) -> Result<LabPlan, LabError> {
+        let mut nodes = Vec::new();
+        let mut by_endpoint: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut os_images = BTreeMap::new();
+        for node in model.nodes() {
+            let Some(bmc) = &node.bmc else { continue };
+            if node.externally_provisioned {
+                continue;
+            }
+            if let Some(first) = by_endpoint.insert(&bmc.endpoint, &node.name) {
+                return Err(LabError::SharedBmc {
+                    endpoint: bmc.endpoint.clone(),
+                    first: first.to_string(),
+                    second: node.name.clone(),
+                });
+            }
+            if !is_folder_name(&node.name) {
+                return Err(LabError::BadName {
+                    what: "node",
+                    name: node.name.clone(),
+                });
+            }
+            let (system_uuid, uuid_source) = match &node.expected.uuid {
+                Some(uuid) => (uuid.to_ascii_lowercase(), UuidSource::Documented),
+                None => (derived_system_uuid(&node.name), UuidSource::Derived),
+            };
+            nodes.push(PlannedNode {
+                name: node.name.clone(),
+                documented_bmc: bmc.endpoint.clone(),
+                system_uuid,
+                uuid_source,
+                macs: macs(node),
+            });
+            if let Some(image) = &node.os_image {
+                os_images.insert(
+                    image.name.clone(),
+                    PlannedImage {
+                        name: image.name.clone(),
+                        documented_url: image.url.clone(),
+                    },
+                );
+            }
+        }
+        if nodes.is_empty() {
+            return Err(LabError::NothingToEmulate {
+                site: site.to_string(),
+            });
+        }
+        Ok(LabPlan {
+            site: site.to_string(),
+            seed: options.seed,
+            boot_delay_ms: u64::try_from(options.boot_delay.as_millis()).unwrap_or(u64::MAX),
+            nodes,
+            os_images: os_images.into_values().collect(),
+            provisioning_server: model.provisioning_server().map(|server| PlannedServer {
+                tls: server.tls.is_some(),
+            }),
+        })
+    }
+}
+
+/// The MACs a node's BMC should report: the boot MAC, then every NIC MAC the model
+/// knows, in interface order, each once.
+fn macs(node: &Node) -> Vec<String> {
+    let mut macs: Vec<String> = Vec::new();
+    let known = node.boot_mac.into_iter().chain(
+        node.interfaces
+            .iter()
+            .flat_map(|interface| &interface.nics)
+            .filter_map(|nic| nic.mac),
+    );
+    for mac in known {
+        let mac = mac.to_string();
+        if !macs.contains(&mac) {
+            macs.push(mac);
+        }
+    }
+    macs
+}
+
+/// The UUID of a node's emulated system when the documents give none: a name-based
+/// UUID (RFC 9562 version 8) of SHA-256 over `aerostat-lab-system`, a NUL and the node
+/// name. The same name gives the same UUID on every machine and in every run.
+pub fn derived_system_uuid(node: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(b"aerostat-lab-system\0")
+        .chain_update(node.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // variant 10
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_uuids_are_stable_version_8_and_distinct() {
+        let uuid = derived_system_uuid("lon1-wk01");
+        assert_eq!(uuid, derived_system_uuid("lon1-wk01"));
+        assert_ne!(uuid, derived_system_uuid("lon1-wk02"));
+        let groups: Vec<&str> = uuid.split('-').collect();
+        assert_eq!(
+            groups.iter().map(|group| group.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(groups[2].starts_with('8'), "{uuid}");
+        assert!(matches!(&groups[3][..1], "8" | "9" | "a" | "b"), "{uuid}");
+        // A known value (computed independently with Python's hashlib): a change of the
+        // derivation changes every lab's systems.
+        assert_eq!(uuid, "a62f2078-2b69-8018-b145-df1572793dc2");
+    }
+}
