@@ -172,6 +172,35 @@ impl Store {
         row.as_ref().map(fact_from_row).transpose()
     }
 
+    /// Writes a fact of `site` on an operator's word, outside any action (`aero node
+    /// adopt`): durable when this returns, scrubbed like every write. Steps write facts
+    /// through their context instead, fenced by the action's lease.
+    pub async fn put_fact(
+        &self,
+        site: &str,
+        domain: &str,
+        key: &str,
+        value: serde_json::Value,
+    ) -> Result<(), StoreError> {
+        let op = super::writer::WriteOp::Fact {
+            site: site.to_string(),
+            domain: domain.to_string(),
+            key: key.to_string(),
+            value,
+        };
+        self.writer().write(None, vec![op], true).await.map(|_| ())
+    }
+
+    /// Removes a fact of `site` on an operator's word (`aero node release`), durably.
+    pub async fn delete_fact(&self, site: &str, domain: &str, key: &str) -> Result<(), StoreError> {
+        let op = super::writer::WriteOp::DeleteFact {
+            site: site.to_string(),
+            domain: domain.to_string(),
+            key: key.to_string(),
+        };
+        self.writer().write(None, vec![op], true).await.map(|_| ())
+    }
+
     /// Every fact of a site in a domain, by key.
     pub async fn facts(&self, site: &str, domain: &str) -> Result<Vec<SiteFact>, StoreError> {
         let rows = sqlx::query(
