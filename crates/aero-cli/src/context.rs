@@ -16,14 +16,19 @@ pub struct Context {
     /// rendering are registered in it.
     pub redactor: SharedRedactor,
     /// Where Aerostat keeps its state (redaction key, store, lab).
-    #[allow(dead_code)] // read by the deploy verbs, which land next
     pub state_dir: PathBuf,
+    /// `--store`, if given.
+    store: Option<String>,
     demo_warned: Cell<bool>,
 }
 
 impl Context {
     /// Loads (or creates) the redaction key and starts logging.
-    pub fn new(state_dir: Option<PathBuf>, verbose: u8) -> Result<Self, Failure> {
+    pub fn new(
+        state_dir: Option<PathBuf>,
+        store: Option<String>,
+        verbose: u8,
+    ) -> Result<Self, Failure> {
         let state_dir = state_dir.unwrap_or_else(default_state_dir);
         let key = RedactionKey::load_or_create(&state_dir).map_err(|error| {
             Failure::operational(anyhow::Error::new(error).context(format!(
@@ -36,8 +41,33 @@ impl Context {
         Ok(Self {
             redactor,
             state_dir,
+            store,
             demo_warned: Cell::new(false),
         })
+    }
+
+    /// Where the workflow store is: `--store`, else `$AERO_STORE`, else `aerostat.db`
+    /// in the state directory.
+    pub fn store_location(&self) -> String {
+        self.store
+            .clone()
+            .or_else(|| {
+                std::env::var("AERO_STORE")
+                    .ok()
+                    .filter(|value| !value.is_empty())
+            })
+            .unwrap_or_else(|| self.state_dir.join("aerostat.db").display().to_string())
+    }
+
+    /// Opens the workflow store; everything written to it passes through the redactor.
+    pub async fn open_store(&self) -> Result<aero_workflow::Store, Failure> {
+        let location = self.store_location();
+        aero_workflow::Store::open(
+            &location,
+            aero_workflow::StoreOptions::new(self.redactor.clone()),
+        )
+        .await
+        .or_fail()
     }
 
     /// The manifests repositories: `--repo` specs, else the one found by walking up from

@@ -7,8 +7,10 @@
 //! every library error says what kind of failure it is (`aero_error::ErrorClass`),
 //! and [`exit::code_of`] maps the class to the code (see the table in [`exit`]).
 
+mod actions;
 mod bmc;
 mod context;
+mod deploy;
 mod diagnostics_view;
 mod documents;
 mod exit;
@@ -45,6 +47,10 @@ struct Cli {
     // argument set from the environment in every usage line, as if it were required.
     #[arg(long, global = true, value_name = "DIR")]
     state_dir: Option<std::path::PathBuf>,
+    /// The workflow store: a SQLite file, or postgres://… shared by several workers.
+    /// Default: $AERO_STORE, else aerostat.db in the state directory.
+    #[arg(long, global = true, value_name = "PATH|URL")]
+    store: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -72,6 +78,29 @@ enum Command {
     Node(node::NodeArgs),
     /// A local lab standing in for a site's BMCs and machines: start, stop, status.
     Lab(lab::LabArgs),
+    /// Show what an action on a site would do, node by node, without doing it.
+    ///
+    /// Compares the site's rendered revision with what the store records (nodes
+    /// provisioned and at which provisioning documents, nodes adopted, the last
+    /// revision deployed) and with what the BMCs report now.
+    Plan(deploy::PlanArgs),
+    /// Plan an action on a site, confirm it, and run it (journaled and resumable).
+    ///
+    /// Shows the plan and asks for confirmation on a terminal (--yes to skip; without a
+    /// terminal --yes is required). Follows the action to its end unless --detach.
+    /// Exit codes: 0 succeeded, 1 failed or invalid documents, 2 usage or not found,
+    /// 3 other failure, 4 plan declined, 5 succeeded with failures within the success
+    /// criteria, 6 the site is locked by another action.
+    Deploy(deploy::DeployArgs),
+    /// List, show, follow and control actions (pause, stop, resume, retry).
+    Actions(actions::ActionsArgs),
+    /// Run queued and interrupted actions from the store until stopped (Ctrl-C, SIGTERM).
+    ///
+    /// With a PostgreSQL store (--store postgres://...), several workers on different
+    /// machines share the work: each action is leased by one worker, and a worker that
+    /// dies loses its actions to the others. Every worker needs the key that opens the
+    /// sites' secrets (--identity or AERO_AGE_IDENTITY_FILE).
+    Worker(deploy::WorkerArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,7 +115,8 @@ fn main() -> ExitCode {
             };
         }
     };
-    let context = match context::Context::new(cli.state_dir.clone(), cli.verbose) {
+    let context = match context::Context::new(cli.state_dir.clone(), cli.store.clone(), cli.verbose)
+    {
         Ok(context) => context,
         Err(failure) => return failure.report(None),
     };
@@ -97,6 +127,10 @@ fn main() -> ExitCode {
         Command::Secrets(args) => secrets::run(&context, args),
         Command::Node(args) => node::run(&context, args),
         Command::Lab(args) => lab::run(&context, args),
+        Command::Plan(args) => run_async(deploy::plan(&context, args)),
+        Command::Deploy(args) => run_async(deploy::deploy(&context, args)),
+        Command::Actions(args) => run_async(actions::run(&context, args)),
+        Command::Worker(args) => run_async(deploy::worker(&context, args)),
     };
     match result {
         Ok(code) => code,
@@ -104,7 +138,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_async(
+pub(crate) fn run_async(
     future: impl std::future::Future<Output = Result<ExitCode, Failure>>,
 ) -> Result<ExitCode, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -28,6 +28,12 @@ pub enum DeployError {
     /// The request is contradictory or incomplete.
     #[error("{0}")]
     Usage(String),
+    /// The site's host documents do not make a consistent model (each error located).
+    #[error(transparent)]
+    Model(#[from] aero_baremetal::ModelErrors),
+    /// Recorded target overrides (the lab's) do not fit the site.
+    #[error(transparent)]
+    Overrides(#[from] aero_baremetal::OverrideError),
 }
 
 impl Classify for DeployError {
@@ -38,6 +44,8 @@ impl Classify for DeployError {
             }
             DeployError::Unsupported(_) | DeployError::Usage(_) => ErrorClass::Usage,
             DeployError::NotFound(_) => ErrorClass::NotFound,
+            DeployError::Model(error) => error.class(),
+            DeployError::Overrides(error) => error.class(),
         }
     }
 }

@@ -23,6 +23,19 @@ pub struct BmcArgs {
 /// How to reach and trust the BMC.
 #[derive(Debug, Args)]
 pub struct ConnectionArgs {
+    /// Take the BMC's endpoint, credentials, TLS trust and system from this site's
+    /// documents (with --node); the lab's emulator when a lab is up for the site.
+    #[arg(long, value_name = "SITE", requires = "node", global = true)]
+    pub site: Option<String>,
+    /// The node whose BMC to talk to (with --site).
+    #[arg(long, value_name = "NODE", requires = "site", global = true)]
+    pub node: Option<String>,
+    /// A manifests repository as NAME=PATH or PATH, for --site (repeatable).
+    #[arg(long = "repo", value_name = "NAME=PATH", global = true)]
+    pub repos: Vec<String>,
+    /// age identity file opening the site's secrets, for --site (repeatable).
+    #[arg(long = "identity", value_name = "FILE", global = true)]
+    pub identities: Vec<PathBuf>,
     /// BMC URL, e.g. https://10.0.0.5 (a bare host means https).
     #[arg(long, value_name = "URL", env = "AERO_BMC_ENDPOINT", global = true)]
     pub endpoint: Option<String>,

@@ -79,7 +79,13 @@ impl Classify for BmcUsageError {
 
 /// Runs `aero bmc …`.
 pub async fn run(context: &Context, args: BmcArgs) -> Result<ExitCode, Failure> {
-    let mut config = build_config(&args.connection).or_fail()?;
+    let (mut config, system) = match (&args.connection.site, &args.connection.node) {
+        (Some(site), Some(node)) => site_config(context, &args.connection, site, node)?,
+        _ => (
+            build_config(&args.connection).or_fail()?,
+            args.connection.system.clone(),
+        ),
+    };
     if let BmcCommand::Power {
         graceful_timeout, ..
     } = &args.command
@@ -90,7 +96,7 @@ pub async fn run(context: &Context, args: BmcArgs) -> Result<ExitCode, Failure> 
     let client = BmcClient::connect(config).await.map_err(|error| {
         Failure::of(error).context(format!("cannot connect to the BMC at {endpoint}"))
     })?;
-    let result = run_on(context, &client, &args).await;
+    let result = run_on(context, &client, &args, system.as_deref()).await;
     if let Err(error) = client.close().await {
         tracing::warn!(error = %error, "logging out of the BMC failed");
     }
@@ -101,9 +107,10 @@ async fn run_on(
     context: &Context,
     client: &BmcClient,
     args: &BmcArgs,
+    system: Option<&str>,
 ) -> Result<ExitCode, Failure> {
     let system = client
-        .system(args.connection.system.as_deref())
+        .system(system)
         .await
         .or_fail()?;
     let output = args.output;
@@ -217,6 +224,57 @@ async fn run_on(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The client configuration of `node`'s BMC from the site's documents (the lab's
+/// emulator when a lab is up), with the timing and authentication flags applied.
+fn site_config(
+    context: &Context,
+    args: &ConnectionArgs,
+    site: &str,
+    node: &str,
+) -> Result<(BmcConfig, Option<String>), Failure> {
+    if args.endpoint.is_some() || args.username.is_some() || args.password_file.is_some() {
+        return Err(Failure::usage(
+            "--site/--node take the endpoint and credentials from the site: leave out --endpoint, --username and --password-file",
+        ));
+    }
+    let repos = context.repos(&args.repos)?;
+    let snapshot = aero_site::Snapshot::collect(&repos, site, None).or_fail()?;
+    let roots: Vec<_> = repos.iter().map(|repo| repo.path.clone()).collect();
+    let keys = context.keys(&args.identities, &roots)?;
+    let rendered = snapshot.render(&keys, &aero_deploy::provider::render_options(&context.redactor));
+    let mut model = aero_baremetal::HostModel::from_site(&rendered).or_fail()?;
+    if let Some(overrides) = aero_lab::active_targets(&context.state_dir, site).or_fail()? {
+        eprintln!(
+            "aero: site {site}: targeting the local lab's emulated BMCs (`aero lab down {site}` to target the real machines)"
+        );
+        model.apply_overrides(site, &overrides).or_fail()?;
+    }
+    let found = model.node(node).or_fail()?;
+    let target = aero_baremetal::bmc_target(found).ok_or_else(|| {
+        Failure::usage(format!(
+            "node {node} of site {site} has no Redfish BMC (oob type {})",
+            found.oob_type.as_str()
+        ))
+    })?;
+    context
+        .redactor
+        .add_secret(target.credentials.password.expose());
+    let mut config = aero_redfish::port::RedfishConnector::new()
+        .config_for(&target)
+        .or_fail()?;
+    config.auth = match args.auth {
+        AuthArg::Auto => AuthMode::Auto,
+        AuthArg::Session => AuthMode::Session,
+        AuthArg::Basic => AuthMode::Basic,
+    };
+    if args.timeout == 0 || !(args.poll_interval.is_finite() && args.poll_interval > 0.0) {
+        return Err(Failure::usage("--timeout and --poll-interval must be positive"));
+    }
+    config.timing.operation_deadline = Duration::from_secs(args.timeout);
+    config.timing.poll_interval = Duration::from_secs_f64(args.poll_interval.min(3600.0));
+    Ok((config, args.system.clone().or(target.system)))
 }
 
 /// The client configuration from the arguments.

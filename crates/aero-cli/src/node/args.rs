@@ -67,6 +67,24 @@ pub enum NodeCommand {
         #[command(flatten)]
         keys: KeyArgs,
     },
+    /// Mark a node as installed by other means: no action ever powers it off or
+    /// provisions it; it counts as a success for its group.
+    Adopt {
+        /// Site name.
+        site: String,
+        /// Node name (a drydock/BaremetalNode/v1 document).
+        node: String,
+        #[command(flatten)]
+        keys: KeyArgs,
+    },
+    /// Undo `adopt`: the node is planned like any other again (provisioned if Aerostat
+    /// never provisioned it).
+    Release {
+        /// Site name.
+        site: String,
+        /// Node name.
+        node: String,
+    },
 }
 
 /// `--part` values.

@@ -19,6 +19,18 @@ use crate::format::{emit, write_stdout};
 pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
     let repos = context.repos(&args.repos)?;
     match args.command {
+        NodeCommand::Adopt { site, node, keys } => {
+            // The node must exist at the site's current revision: adopting a typo would
+            // silently protect nothing.
+            let rendered = render(context, &repos, &site, &keys)?;
+            let model = HostModel::from_site(&rendered).or_fail()?;
+            model.node(&node).or_fail()?;
+            let by = std::env::var("USER").unwrap_or_else(|_| "unknown".to_string());
+            crate::run_async(record_adoption(context, &site, &node, Some(by)))
+        }
+        NodeCommand::Release { site, node } => {
+            crate::run_async(record_adoption(context, &site, &node, None))
+        }
         NodeCommand::List { site, output, keys } => {
             let rendered = render(context, &repos, &site, &keys)?;
             let model = HostModel::from_site(&rendered).or_fail()?;
@@ -80,6 +92,69 @@ pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Records (or, with `by` = `None`, removes) an operator's adoption of `node`.
+async fn record_adoption(
+    context: &Context,
+    site: &str,
+    node: &str,
+    by: Option<String>,
+) -> Result<ExitCode, Failure> {
+    let store = context.open_store().await?;
+    let current = store
+        .fact(site, aero_deploy::observe::NODE_FACTS, node)
+        .await
+        .or_fail()?;
+    let provisioned = current.as_ref().and_then(|fact| {
+        match serde_json::from_value::<aero_deploy::NodeRecord>(fact.value.clone()) {
+            Ok(aero_deploy::NodeRecord::Provisioned { revision_id, .. }) => Some(revision_id),
+            _ => None,
+        }
+    });
+    let result = match by {
+        Some(_) if provisioned.is_some() => Err(Failure::usage(format!(
+            "node {node} of site {site} was provisioned by Aerostat (revision {}): it is managed already; adopt is for nodes installed by other means",
+            provisioned.unwrap_or_default()
+        ))),
+        Some(by) => {
+            let record = aero_deploy::NodeRecord::Adopted { by };
+            store
+                .put_fact(
+                    site,
+                    aero_deploy::observe::NODE_FACTS,
+                    node,
+                    serde_json::to_value(&record).unwrap_or_default(),
+                )
+                .await
+                .or_fail()
+                .map(|()| {
+                    eprintln!("aero: node {node} of site {site} is adopted: no action will power it off or provision it (`aero node release {site} {node}` to undo)");
+                })
+        }
+        None => {
+            let adopted = current.as_ref().is_some_and(|fact| {
+                matches!(
+                    serde_json::from_value::<aero_deploy::NodeRecord>(fact.value.clone()),
+                    Ok(aero_deploy::NodeRecord::Adopted { .. })
+                )
+            });
+            if !adopted {
+                store.close().await.or_fail()?;
+                return Err(Failure {
+                    error: anyhow::anyhow!("node {node} of site {site} is not adopted"),
+                    code: crate::exit::USAGE,
+                });
+            }
+            store
+                .delete_fact(site, aero_deploy::observe::NODE_FACTS, node)
+                .await
+                .or_fail()
+                .map(|()| eprintln!("aero: node {node} of site {site} is no longer adopted"))
+        }
+    };
+    store.close().await.or_fail()?;
+    result.map(|()| ExitCode::SUCCESS)
 }
 
 /// Renders and validates the site; node verbs need a valid revision (its id keys the

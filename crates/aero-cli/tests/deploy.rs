@@ -1,0 +1,387 @@
+//! End-to-end tests of `aero plan`, `aero deploy`, `aero actions` and `aero node adopt`
+//! on the example site edge-lon1, through the real binary.
+//!
+//! The lab tests run the site against the local lab (real sushy-tools emulators from
+//! `AERO_SUSHY_VENV`, made by `ci/redfish/setup.sh`, and the lab's node simulators that
+//! boot the config image from virtual media and phone home): a full `deploy_site` that
+//! powers both provisioned nodes through the Redfish emulators, serves their images and
+//! takes their phone-home; the plan afterwards; crashes of the deploying process at
+//! journal points, each resumed to the end by `aero actions resume --all --wait`; and
+//! no secret in any output or in the store.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+mod support;
+use support::workspace;
+
+const SITE: &str = "edge-lon1";
+
+fn venv() -> PathBuf {
+    let venv = std::env::var_os("AERO_SUSHY_VENV")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/sushy-venv"));
+    assert!(
+        venv.join("bin/sushy-emulator").is_file(),
+        "sushy-emulator not found in {}: run ci/redfish/setup.sh (or set AERO_SUSHY_VENV to its venv)",
+        venv.display()
+    );
+    venv
+}
+
+/// `aero` in the workspace with a private state directory; stdin is not a terminal.
+fn aero_with(state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_aero"));
+    command
+        .args(args)
+        .current_dir(workspace())
+        .env("AERO_STATE_DIR", state)
+        .env("AERO_SUSHY_VENV", venv())
+        .env("RUST_LOG", "debug")
+        .env_remove("AERO_STORE")
+        .env_remove("AERO_CRASH_AT")
+        .env_remove("AERO_AGE_IDENTITY")
+        .env_remove("AERO_AGE_IDENTITY_FILE")
+        .stdin(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().expect("aero runs")
+}
+
+fn aero(state: &Path, args: &[&str]) -> Output {
+    aero_with(state, args, &[])
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[track_caller]
+fn exits(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    exits(output, 0);
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+fn change_of<'a>(plan: &'a serde_json::Value, node: &str) -> &'a str {
+    plan["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|line| line["node"] == node)
+        .unwrap_or_else(|| panic!("no line for {node}: {plan:#}"))["change"]
+        .as_str()
+        .unwrap()
+}
+
+#[test]
+fn plan_of_a_site_never_deployed_provisions_its_nodes_and_leaves_external_ones() {
+    let state = tempfile::tempdir().unwrap();
+    let plan = json(&aero(
+        state.path(),
+        &["plan", SITE, "--no-observe", "-o", "json"],
+    ));
+    assert_eq!(plan["action"], "deploy_site");
+    assert_eq!(plan["baseline"], serde_json::Value::Null);
+    assert_eq!(change_of(&plan, "lon1-wk01"), "provision");
+    assert_eq!(change_of(&plan, "lon1-wk02"), "provision");
+    assert_eq!(change_of(&plan, "lon1-cp01"), "external");
+    let phases: Vec<(&str, &str)> = plan["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|phase| (phase["phase"].as_str().unwrap(), phase["status"].as_str().unwrap()))
+        .collect();
+    assert!(
+        phases
+            .iter()
+            .any(|(phase, status)| phase.contains("Kubernetes") && *status == "not-in-this-build"),
+        "{phases:?}"
+    );
+    let steps: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps[0], "validate-design");
+    assert!(steps.contains(&"preflight/lon1-wk01"), "{steps:?}");
+    assert!(!steps.iter().any(|step| step.contains("lon1-cp01")), "{steps:?}");
+
+    // The table for people names every node and the phases left out.
+    let table = aero(state.path(), &["plan", SITE, "--no-observe"]);
+    exits(&table, 0);
+    let table = text(&table.stdout);
+    assert!(table.contains("lon1-wk01") && table.contains("not in this build"), "{table}");
+
+    // Scope: --nodes limits, an unknown node is "not found" (exit 2).
+    let scoped = json(&aero(
+        state.path(),
+        &["plan", SITE, "--no-observe", "--nodes", "lon1-wk01", "-o", "json"],
+    ));
+    assert_eq!(change_of(&scoped, "lon1-wk02"), "excluded");
+    let unknown = aero(state.path(), &["plan", SITE, "--no-observe", "--nodes", "lon1-wk09"]);
+    exits(&unknown, 2);
+    assert!(text(&unknown.stderr).contains("lon1-wk09"), "{}", text(&unknown.stderr));
+
+    // Actions this build cannot do are refused with the reason, before anything is read.
+    let refused = aero(state.path(), &["plan", SITE, "--action", "update-software"]);
+    exits(&refused, 2);
+}
+
+#[test]
+fn deploy_without_a_terminal_needs_yes_and_dry_run_submits_nothing() {
+    let state = tempfile::tempdir().unwrap();
+    let no_terminal = aero(state.path(), &["deploy", SITE, "--no-observe"]);
+    exits(&no_terminal, 2);
+    assert!(
+        text(&no_terminal.stderr).contains("--yes"),
+        "{}",
+        text(&no_terminal.stderr)
+    );
+    let dry = aero(state.path(), &["deploy", SITE, "--no-observe", "--dry-run", "-o", "json"]);
+    let plan = json(&dry);
+    assert_eq!(change_of(&plan, "lon1-wk01"), "provision");
+    let actions = json(&aero(state.path(), &["actions", "list", "-o", "json"]));
+    assert_eq!(actions, serde_json::json!([]), "nothing submitted");
+}
+
+#[test]
+fn an_adopted_node_is_never_touched_and_release_undoes_it() {
+    let state = tempfile::tempdir().unwrap();
+    exits(&aero(state.path(), &["node", "adopt", SITE, "lon1-wk02"]), 0);
+    let plan = json(&aero(state.path(), &["plan", SITE, "--no-observe", "-o", "json"]));
+    assert_eq!(change_of(&plan, "lon1-wk02"), "external");
+    assert_eq!(change_of(&plan, "lon1-wk01"), "provision");
+    exits(&aero(state.path(), &["node", "adopt", SITE, "lon1-wk99"]), 2);
+    exits(&aero(state.path(), &["node", "release", SITE, "lon1-wk02"]), 0);
+    exits(&aero(state.path(), &["node", "release", SITE, "lon1-wk02"]), 2);
+    let plan = json(&aero(state.path(), &["plan", SITE, "--no-observe", "-o", "json"]));
+    assert_eq!(change_of(&plan, "lon1-wk02"), "provision");
+}
+
+/// A lab for one test, brought down when dropped.
+struct Lab {
+    state: tempfile::TempDir,
+}
+
+impl Lab {
+    fn up() -> Lab {
+        let state = tempfile::tempdir().unwrap();
+        let up = aero(
+            state.path(),
+            &["lab", "up", SITE, "--seed", "7", "--boot-delay", "1"],
+        );
+        exits(&up, 0);
+        Lab { state }
+    }
+
+    fn path(&self) -> &Path {
+        self.state.path()
+    }
+
+    /// Every secret this run could leak: the site's secret values (from a render that
+    /// shows them) and the lab's BMC passwords.
+    fn secrets(&self) -> Vec<String> {
+        let render = aero(self.path(), &["site", "render", SITE, "-o", "json"]);
+        let documents = json(&render);
+        let mut secrets = Vec::new();
+        for document in documents.as_array().unwrap() {
+            let schema = document["schema"].as_str().unwrap_or_default();
+            if ["deckhand/Passphrase", "deckhand/CertificateKey", "deckhand/PrivateKey"]
+                .iter()
+                .any(|kind| schema.starts_with(kind))
+                && let Some(data) = document["data"].as_str()
+                && data.len() >= 8
+            {
+                secrets.push(data.to_string());
+            }
+        }
+        let targets: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(self.path().join("lab").join(SITE).join("targets.json")).unwrap(),
+        )
+        .unwrap();
+        for bmc in targets["bmcs"].as_object().unwrap().values() {
+            secrets.push(bmc["password"].as_str().unwrap().to_string());
+        }
+        assert!(secrets.len() >= 3, "the site and the lab have secrets: {secrets:?}");
+        secrets
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = aero(self.state.path(), &["lab", "down", SITE]);
+    }
+}
+
+#[track_caller]
+fn assert_no_secret(secrets: &[String], what: &str, haystack: &[u8]) {
+    let haystack = String::from_utf8_lossy(haystack);
+    for secret in secrets {
+        assert!(
+            !haystack.contains(secret.as_str()),
+            "{what} holds a secret value ({} chars)",
+            secret.len()
+        );
+    }
+}
+
+#[test]
+fn deploy_site_against_the_lab_provisions_every_node_and_leaks_no_secret() {
+    let lab = Lab::up();
+    let secrets = lab.secrets();
+    let mut outputs = Vec::new();
+
+    let plan = aero(lab.path(), &["plan", SITE, "-o", "json"]);
+    let view = json(&plan);
+    assert_eq!(view["targets"], "lab");
+    let bmc = view["nodes"].as_array().unwrap().iter().find(|line| line["node"] == "lon1-wk01").unwrap()["bmc"].clone();
+    assert!(bmc.as_str().unwrap().starts_with("power "), "the plan asked the BMC: {bmc}");
+    outputs.push(("plan", plan));
+
+    let deploy = aero(lab.path(), &["deploy", SITE, "--yes"]);
+    exits(&deploy, 0);
+    let notes = text(&deploy.stderr);
+    assert!(notes.contains("succeeded"), "{notes}");
+    assert!(notes.contains("ok   provision/lon1-wk01/record") || notes.contains("provision/lon1-wk01/record"), "{notes}");
+    outputs.push(("deploy", deploy));
+
+    let actions = json(&aero(lab.path(), &["actions", "list", "-o", "json"]));
+    let id = actions[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(actions[0]["state"], "succeeded");
+    let show = aero(lab.path(), &["actions", "show", &id, "-o", "json"]);
+    let detail = json(&show);
+    assert!(
+        detail["steps"].as_array().unwrap().iter().all(|step| step["state"] == "succeeded"),
+        "{detail:#}"
+    );
+    outputs.push(("actions show", show));
+    let logs = aero(lab.path(), &["actions", "logs", &id, "-o", "json"]);
+    exits(&logs, 0);
+    outputs.push(("actions logs", logs));
+
+    // Afterwards: nothing to do, and the last deployed revision is the pinned one.
+    let again = json(&aero(lab.path(), &["plan", SITE, "-o", "json"]));
+    assert_eq!(change_of(&again, "lon1-wk01"), "skip");
+    assert_eq!(change_of(&again, "lon1-wk02"), "skip");
+    assert_eq!(again["baseline"], again["revision"]);
+
+    for (what, output) in &outputs {
+        assert_no_secret(&secrets, &format!("{what} stdout"), &output.stdout);
+        assert_no_secret(&secrets, &format!("{what} stderr"), &output.stderr);
+    }
+    let store = std::fs::read(lab.path().join("aerostat.db")).unwrap();
+    let mut store_text = store.clone();
+    for suffix in ["-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(lab.path().join(format!("aerostat.db{suffix}"))) {
+            store_text.extend(bytes);
+        }
+    }
+    assert_no_secret(&secrets, "the store", &store_text);
+}
+
+/// The journal points a crash test stops the deploying process at. CI runs this sample;
+/// `AERO_CRASH_POINTS=all` runs every intent, result and step end of the action
+/// (`AERO_CRASH_POINTS=intent:3,step_ended:9` runs the ones given).
+fn crash_points() -> Vec<String> {
+    match std::env::var("AERO_CRASH_POINTS").ok().as_deref() {
+        Some("all") => {
+            let mut points = Vec::new();
+            for kind in ["intent", "result", "step_ended"] {
+                for nth in 1..=24 {
+                    points.push(format!("{kind}:{nth}"));
+                }
+            }
+            points
+        }
+        Some(list) if !list.is_empty() => list.split(',').map(str::to_string).collect(),
+        _ => vec!["intent:4".into(), "result:9".into(), "step_ended:12".into()],
+    }
+}
+
+/// Power and media requests the lab's emulators received, from their access logs (each
+/// emulator logs every request it serves): `(resets, media inserts)`.
+fn bmc_requests(lab: &Lab) -> (usize, usize) {
+    let logs = lab.path().join("lab").join(SITE).join("logs");
+    let mut counts = (0, 0);
+    for entry in std::fs::read_dir(&logs).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.to_string_lossy().ends_with("-emulator.log") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines().filter(|line| line.contains("\"POST ")) {
+            if line.contains("ComputerSystem.Reset") {
+                counts.0 += 1;
+            }
+            if line.contains("VirtualMedia.InsertMedia") {
+                counts.1 += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// Every step of the action ended exactly once: none that finished ran again.
+#[track_caller]
+fn each_step_ended_once(lab: &Lab, point: &str) {
+    let actions = json(&aero(lab.path(), &["actions", "list", "-o", "json"]));
+    let id = actions[0]["id"].as_str().unwrap();
+    let journal = json(&aero(lab.path(), &["actions", "logs", id, "-o", "json"]));
+    let mut ended = std::collections::BTreeMap::<String, usize>::new();
+    for entry in journal.as_array().unwrap() {
+        if entry["kind"] == "step_ended" {
+            *ended.entry(entry["step"].as_str().unwrap().to_string()).or_default() += 1;
+        }
+    }
+    let show = json(&aero(lab.path(), &["actions", "show", id, "-o", "json"]));
+    for step in show["steps"].as_array().unwrap() {
+        let step_id = step["id"].as_str().unwrap();
+        assert_eq!(step["state"], "succeeded", "{step_id} after a crash at {point}");
+        assert_eq!(ended.get(step_id), Some(&1), "{step_id} ended once (crash at {point})");
+    }
+}
+
+#[test]
+fn a_deploy_killed_at_journal_points_resumes_to_the_end() {
+    // A clean run gives the requests each node needs.
+    let clean = Lab::up();
+    exits(&aero(clean.path(), &["deploy", SITE, "--yes"]), 0);
+    let baseline = bmc_requests(&clean);
+    assert!(baseline.0 >= 4 && baseline.1 >= 2, "a clean run powers and inserts: {baseline:?}");
+    drop(clean);
+
+    for point in crash_points() {
+        let lab = Lab::up();
+        let crashed = aero_with(lab.path(), &["deploy", SITE, "--yes"], &[("AERO_CRASH_AT", &point)]);
+        // SIGKILL: no exit code. A point past the action's last entry of that kind lets
+        // the deploy finish: then there is nothing to resume, which is fine too.
+        if crashed.status.code().is_none() {
+            let resumed = aero(lab.path(), &["actions", "resume", "--all", "--wait"]);
+            exits(&resumed, 0);
+        } else {
+            exits(&crashed, 0);
+        }
+        each_step_ended_once(&lab, &point);
+        let plan = json(&aero(lab.path(), &["plan", SITE, "--no-observe", "-o", "json"]));
+        assert_eq!(change_of(&plan, "lon1-wk01"), "skip", "after a crash at {point}");
+        assert_eq!(change_of(&plan, "lon1-wk02"), "skip", "after a crash at {point}");
+        let requests = bmc_requests(&lab);
+        assert!(
+            requests.0 <= baseline.0 && requests.1 <= baseline.1,
+            "a crash at {point} made the BMCs receive more power or media requests than a clean run: {requests:?} > {baseline:?}"
+        );
+    }
+}
