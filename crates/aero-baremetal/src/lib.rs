@@ -44,8 +44,9 @@ mod iso;
 mod model;
 mod overrides;
 mod secret;
+pub mod steps;
 
-pub use config::{ConfigPart, NodeConfig, NodeToken, RedactedConfig, TokenPurpose};
+pub use config::{ConfigPart, NodeConfig, NodeToken, RedactedConfig, TokenPurpose, os_image_url};
 pub use error::{ConfigError, ImageError, ModelError, ModelErrors, Problem, UnknownNode};
 pub use fingerprint::Fingerprint;
 pub use iso::{
@@ -60,3 +61,7 @@ pub use model::{
 };
 pub use overrides::{BmcOverride, OsImageOverride, OverrideError, ServerOverride, TargetOverrides};
 pub use secret::Secret;
+pub use steps::{
+    BaremetalEnvironment, BaremetalSteps, FACT_DOMAIN, STEP_KINDS, StepTiming, deprovision_specs,
+    preflight_spec, provision_specs,
+};

@@ -27,7 +27,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::ConfigError;
-use crate::model::{HostModel, Node, ProvisioningServer, RepositoryKind};
+use crate::model::{HostModel, Node, OsImage, ProvisioningServer, RepositoryKind};
 
 pub use token::{NodeToken, TokenPurpose};
 
@@ -224,6 +224,21 @@ impl ProvisioningServer {
             token.expose()
         )
     }
+}
+
+/// Where a BMC fetches the OS image `image` from the artifact server:
+/// `<public_url>/os-images/<image name>/<sha256>.iso`.
+///
+/// The digest is part of the path so that a changed image document gives a new URL (a BMC
+/// or proxy never serves a cached old image under it), and so that the server knows which
+/// bytes it must verify before serving them.
+pub fn os_image_url(server: &ProvisioningServer, image: &OsImage) -> String {
+    format!(
+        "{}/os-images/{}/{}.iso",
+        server.public_url,
+        path_segment(&image.name),
+        image.sha256.hex()
+    )
 }
 
 /// `node` as one URL path segment: unreserved characters as they are, the rest

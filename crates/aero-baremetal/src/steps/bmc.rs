@@ -1,0 +1,118 @@
+//! A node's BMC as the steps reach it: the target made from the host model, one session
+//! per node shared by its steps, and BMC errors turned into step errors with their class.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use aero_bmc::{Bmc, BmcError, BmcTarget, CertificateFingerprint, Credentials, TlsTrust};
+use aero_workflow::StepError;
+
+use super::BaremetalEnvironment;
+use crate::model::{BmcTls, Node, TlsBackend};
+
+/// The environment and the open sessions, by node name.
+pub(super) struct Shared {
+    pub(super) env: BaremetalEnvironment,
+    sessions: Mutex<HashMap<String, Arc<dyn Bmc>>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.env.fmt(formatter)
+    }
+}
+
+impl Shared {
+    pub(super) fn new(env: BaremetalEnvironment) -> Self {
+        Shared {
+            env,
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn sessions(&self) -> MutexGuard<'_, HashMap<String, Arc<dyn Bmc>>> {
+        match self.sessions.lock() {
+            Ok(sessions) => sessions,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+/// One node and the way to its BMC.
+#[derive(Clone)]
+pub(super) struct NodeBmc {
+    pub(super) shared: Arc<Shared>,
+    pub(super) node: Node,
+}
+
+impl NodeBmc {
+    pub(super) fn new(shared: Arc<Shared>, node: Node) -> Self {
+        NodeBmc { shared, node }
+    }
+
+    pub(super) fn env(&self) -> &BaremetalEnvironment {
+        &self.shared.env
+    }
+
+    /// The node's BMC session, opened (and its password registered with the redactor) on
+    /// first use.
+    pub(super) async fn bmc(&self) -> Result<Arc<dyn Bmc>, StepError> {
+        if let Some(bmc) = self.shared.sessions().get(&self.node.name) {
+            return Ok(bmc.clone());
+        }
+        let target = self.target()?;
+        let bmc = self
+            .env()
+            .connector
+            .connect(&target)
+            .await
+            .map_err(|error| self.failure(error))?;
+        // Another step of the node may have connected meanwhile: keep the first session.
+        let mut sessions = self.shared.sessions();
+        Ok(sessions
+            .entry(self.node.name.clone())
+            .or_insert(bmc)
+            .clone())
+    }
+
+    /// A BMC error as a step error (its class decides the retry). The session is dropped,
+    /// so the next attempt logs in again (a session the BMC expired or a connection it cut
+    /// would otherwise fail every retry).
+    pub(super) fn failure(&self, error: BmcError) -> StepError {
+        self.shared.sessions().remove(&self.node.name);
+        tracing::warn!(node = %self.node.name, error = %error, "BMC operation failed");
+        StepError::from_error(&error)
+    }
+
+    fn target(&self) -> Result<BmcTarget, StepError> {
+        let Some(access) = &self.node.bmc else {
+            return Err(StepError::permanent(format!(
+                "node `{}` has no Redfish BMC (oob type `{}`): Aerostat drives Redfish BMCs only",
+                self.node.name,
+                self.node.oob_type.as_str()
+            )));
+        };
+        let redactor = &self.env().redactor;
+        redactor.add_secret(access.credentials.password.expose());
+        Ok(BmcTarget {
+            endpoint: access.endpoint.clone(),
+            credentials: Credentials::new(
+                access.credentials.username.expose(),
+                access.credentials.password.expose(),
+            ),
+            tls: match &access.tls {
+                BmcTls::SystemRoots => TlsTrust::SystemRoots,
+                BmcTls::CaPem(pem) => TlsTrust::CaPem(pem.clone()),
+                BmcTls::Fingerprint(digest) => {
+                    TlsTrust::Fingerprint(CertificateFingerprint(digest.0))
+                }
+                BmcTls::Insecure => TlsTrust::Insecure,
+            },
+            tls_backend: match access.tls_backend {
+                TlsBackend::Rustls => aero_bmc::TlsBackend::Rustls,
+                TlsBackend::OpenSsl => aero_bmc::TlsBackend::OpenSsl,
+            },
+            system: access.system_id.clone(),
+        })
+    }
+}
