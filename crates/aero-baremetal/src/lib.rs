@@ -45,6 +45,7 @@ mod model;
 mod overrides;
 mod secret;
 pub mod steps;
+mod target;
 
 pub use config::{ConfigPart, NodeConfig, NodeToken, RedactedConfig, TokenPurpose, os_image_url};
 pub use error::{ConfigError, ImageError, ModelError, ModelErrors, Problem, UnknownNode};
@@ -61,6 +62,7 @@ pub use model::{
 };
 pub use overrides::{BmcOverride, OsImageOverride, OverrideError, ServerOverride, TargetOverrides};
 pub use secret::Secret;
+pub use target::bmc_target;
 pub use steps::{
     BaremetalEnvironment, BaremetalSteps, FACT_DOMAIN, STEP_KINDS, StepTiming, deprovision_specs,
     preflight_spec, provision_specs,

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use aero_bmc::{Bmc, BmcError, BmcTarget, CertificateFingerprint, Credentials, TlsTrust};
+use aero_bmc::{Bmc, BmcError, BmcTarget};
 use aero_workflow::StepError;
 
 use super::BaremetalEnvironment;
-use crate::model::{BmcTls, Node, TlsBackend};
+use crate::model::Node;
 
 /// The environment and the open sessions, by node name.
 pub(super) struct Shared {
@@ -85,34 +85,16 @@ impl NodeBmc {
     }
 
     fn target(&self) -> Result<BmcTarget, StepError> {
-        let Some(access) = &self.node.bmc else {
-            return Err(StepError::permanent(format!(
+        let target = crate::target::bmc_target(&self.node).ok_or_else(|| {
+            StepError::permanent(format!(
                 "node `{}` has no Redfish BMC (oob type `{}`): Aerostat drives Redfish BMCs only",
                 self.node.name,
                 self.node.oob_type.as_str()
-            )));
-        };
-        let redactor = &self.env().redactor;
-        redactor.add_secret(access.credentials.password.expose());
-        Ok(BmcTarget {
-            endpoint: access.endpoint.clone(),
-            credentials: Credentials::new(
-                access.credentials.username.expose(),
-                access.credentials.password.expose(),
-            ),
-            tls: match &access.tls {
-                BmcTls::SystemRoots => TlsTrust::SystemRoots,
-                BmcTls::CaPem(pem) => TlsTrust::CaPem(pem.clone()),
-                BmcTls::Fingerprint(digest) => {
-                    TlsTrust::Fingerprint(CertificateFingerprint(digest.0))
-                }
-                BmcTls::Insecure => TlsTrust::Insecure,
-            },
-            tls_backend: match access.tls_backend {
-                TlsBackend::Rustls => aero_bmc::TlsBackend::Rustls,
-                TlsBackend::OpenSsl => aero_bmc::TlsBackend::OpenSsl,
-            },
-            system: access.system_id.clone(),
-        })
+            ))
+        })?;
+        self.env()
+            .redactor
+            .add_secret(target.credentials.password.expose());
+        Ok(target)
     }
 }

@@ -6,5 +6,4 @@ mod output;
 mod run;
 
 pub use args::ActionsArgs;
-pub use output::{ActionView, action_table, step_rows_table};
 pub use run::{exit_code_of, run};

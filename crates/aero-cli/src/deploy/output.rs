@@ -141,11 +141,6 @@ impl PlanView {
             destructive: plan.destructive().map(|line| line.node.clone()).collect(),
         }
     }
-
-    /// Whether the plan acts on any node.
-    pub fn acts(&self) -> bool {
-        self.nodes.iter().any(|node| node.change.acts())
-    }
 }
 
 fn change_name(change: Change) -> &'static str {

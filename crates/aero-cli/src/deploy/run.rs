@@ -12,7 +12,7 @@ use aero_deploy::{DeployProvider, DeploySite, OverridesSource, WorkerSetup};
 use aero_docs::diagnostic::Severity;
 use aero_site::{KeyPolicy, Snapshot};
 use aero_workflow::{
-    ActionFilter, ActionState, Engine, EngineConfig, EntryKind, Limits, StepState, Store,
+    ActionFilter, ActionState, Engine, EngineConfig, EntryKind, Limits, Store,
 };
 use tokio::sync::watch;
 
@@ -352,12 +352,4 @@ pub async fn worker(context: &Context, args: WorkerArgs) -> Result<ExitCode, Fai
     worked.or_fail()?;
     eprintln!("aero worker {}: stopped", engine.worker_id());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Whether a step state counts as done for progress.
-pub fn step_done(state: StepState) -> bool {
-    matches!(
-        state,
-        StepState::Succeeded | StepState::Failed | StepState::Skipped
-    )
 }

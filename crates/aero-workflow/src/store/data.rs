@@ -173,7 +173,7 @@ impl Store {
     }
 
     /// Writes a fact of `site` on an operator's word, outside any action (`aero node
-    /// adopt`): durable when this returns, scrubbed like every write. Steps write facts
+    /// adopt`): committed when this returns, scrubbed like every write. Steps write facts
     /// through their context instead, fenced by the action's lease.
     pub async fn put_fact(
         &self,
@@ -182,23 +182,35 @@ impl Store {
         key: &str,
         value: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let op = super::writer::WriteOp::Fact {
-            site: site.to_string(),
-            domain: domain.to_string(),
-            key: key.to_string(),
-            value,
-        };
-        self.writer().write(None, vec![op], true).await.map(|_| ())
+        // Anything queued before (this process's journal) lands first.
+        self.flush().await?;
+        sqlx::query(
+            "INSERT INTO site_facts (site, domain, key, value, action_id, updated_ms) \
+             VALUES ($1, $2, $3, $4, NULL, (SELECT now_ms FROM aero_clock)) \
+             ON CONFLICT (site, domain, key) DO UPDATE SET value = excluded.value, \
+             action_id = NULL, updated_ms = excluded.updated_ms",
+        )
+        .bind(self.scrub(site))
+        .bind(self.scrub(domain))
+        .bind(self.scrub(key))
+        .bind(self.scrub_json(&value))
+        .execute(self.pool())
+        .await
+        .map_err(db(self, "writing a site fact"))?;
+        Ok(())
     }
 
-    /// Removes a fact of `site` on an operator's word (`aero node release`), durably.
+    /// Removes a fact of `site` on an operator's word (`aero node release`).
     pub async fn delete_fact(&self, site: &str, domain: &str, key: &str) -> Result<(), StoreError> {
-        let op = super::writer::WriteOp::DeleteFact {
-            site: site.to_string(),
-            domain: domain.to_string(),
-            key: key.to_string(),
-        };
-        self.writer().write(None, vec![op], true).await.map(|_| ())
+        self.flush().await?;
+        sqlx::query("DELETE FROM site_facts WHERE site = $1 AND domain = $2 AND key = $3")
+            .bind(self.scrub(site))
+            .bind(self.scrub(domain))
+            .bind(self.scrub(key))
+            .execute(self.pool())
+            .await
+            .map_err(db(self, "deleting a site fact"))?;
+        Ok(())
     }
 
     /// Every fact of a site in a domain, by key.
