@@ -30,6 +30,17 @@ impl Shared {
         }
     }
 
+    /// Closes and forgets every open session; a failure to close is only logged (the BMC
+    /// expires the session anyway).
+    pub(super) async fn close_all(&self) {
+        let open: Vec<(String, Arc<dyn Bmc>)> = self.sessions().drain().collect();
+        for (node, bmc) in open {
+            if let Err(error) = bmc.close().await {
+                tracing::warn!(node = %node, error = %error, "cannot close a BMC session");
+            }
+        }
+    }
+
     fn sessions(&self) -> MutexGuard<'_, HashMap<String, Arc<dyn Bmc>>> {
         match self.sessions.lock() {
             Ok(sessions) => sessions,

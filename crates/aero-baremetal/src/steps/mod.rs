@@ -379,6 +379,13 @@ impl BaremetalSteps {
         }
     }
 
+    /// Ends every BMC session the steps opened (Redfish sessions otherwise stay open on
+    /// the BMC until it expires them, and BMCs allow few at once). Call it when the
+    /// action's run ends; steps built afterwards log in again.
+    pub async fn close_sessions(&self) {
+        self.env.close_all().await;
+    }
+
     /// Registers every kind of [`STEP_KINDS`].
     pub fn register(&self, registry: &mut Registry) {
         for kind in STEP_KINDS {

@@ -149,6 +149,11 @@ struct Setup {
 
 impl Setup {
     async fn new(config: FakeBmcConfig) -> Setup {
+        Setup::with_password(config, PASSWORD).await
+    }
+
+    /// A setup whose BMC accepts `password` (the documents say [`PASSWORD`]).
+    async fn with_password(config: FakeBmcConfig, password: &str) -> Setup {
         let site = fixture::site();
         let revision = site.revision_id().expect("a revision").to_string();
         let model = Arc::new(HostModel::from_site(&site).expect("the fixture's model"));
@@ -162,7 +167,7 @@ impl Setup {
         .expect("the store");
         let fake = Arc::new(FakeBmc::with_config(config));
         let connector = FakeConnector::new();
-        connector.add(fake.clone(), Credentials::new("admin-user-x", PASSWORD));
+        connector.add(fake.clone(), Credentials::new("admin-user-x", password));
         Setup {
             _folder: folder,
             store,
@@ -183,22 +188,29 @@ impl Setup {
     }
 
     fn registry(&self) -> Registry {
-        let steps = BaremetalSteps::new(BaremetalEnvironment {
+        let mut registry = Registry::new();
+        self.steps().register(&mut registry);
+        registry
+    }
+
+    fn steps(&self) -> BaremetalSteps {
+        BaremetalSteps::new(BaremetalEnvironment {
             site: SITE.to_string(),
             revision_id: self.revision.clone(),
             model: self.model.clone(),
             connector: Arc::new(HarnessConnector(self.harness.clone())),
             redactor: self.redactor.clone(),
-        });
-        let mut registry = Registry::new();
-        steps.register(&mut registry);
-        registry
+        })
     }
 
     fn engine(&self, identity: ProcessIdentity) -> Engine {
+        self.engine_with(identity, self.registry())
+    }
+
+    fn engine_with(&self, identity: ProcessIdentity, registry: Registry) -> Engine {
         Engine::with_registry(
             self.store.clone(),
-            Arc::new(self.registry()),
+            Arc::new(registry),
             EngineConfig {
                 identity,
                 ..EngineConfig::default()
@@ -294,7 +306,10 @@ fn dead_process() -> ProcessIdentity {
 async fn the_full_chain_provisions_a_node_and_records_it() {
     let setup = Setup::new(matching_bmc()).await;
     let timing = fast_timing(Duration::from_secs(20));
-    let engine = setup.engine(ProcessIdentity::current());
+    let steps = setup.steps();
+    let mut registry = Registry::new();
+    steps.register(&mut registry);
+    let engine = setup.engine_with(ProcessIdentity::current(), registry);
     let node = setup.spawn_node();
     let id = engine
         .submit(&setup.provision_action(&timing))
@@ -382,6 +397,11 @@ async fn the_full_chain_provisions_a_node_and_records_it() {
     assert_eq!(fact.value["revision_id"], setup.revision.as_str());
     assert_eq!(fact.action_id.as_deref(), Some(id.as_str()));
 
+    // One login for the whole chain, closed at the end.
+    assert_eq!(setup.harness.connector.connections(), 1);
+    steps.close_sessions().await;
+    assert_eq!(fake.count(FakeOperation::Close), 1);
+
     // Neither the config token nor the BMC password is anywhere in the store.
     for (table, row) in setup.store.dump_all_text().await.expect("dump") {
         assert!(!row.contains(token.expose()), "{table}: {row}");
@@ -468,6 +488,26 @@ async fn a_different_serial_fails_preflight_with_both_values() {
     assert!(fake.power_commands().is_empty());
     assert_eq!(fake.count(FakeOperation::InsertMedia), 0);
     assert_eq!(fake.count(FakeOperation::EjectMedia), 0);
+}
+
+#[tokio::test]
+async fn refused_credentials_fail_preflight_without_showing_the_password() {
+    let setup = Setup::with_password(matching_bmc(), "the-bmc-has-another").await;
+    let timing = fast_timing(Duration::from_secs(20));
+    let engine = setup.engine(ProcessIdentity::current());
+    let id = engine
+        .submit(&setup.provision_action(&timing))
+        .await
+        .expect("submit");
+    assert_eq!(engine.run(&id).await.expect("run"), ActionState::Failed);
+    let detail = setup.store.show(&id).await.expect("show");
+    let preflight = &detail.steps[0];
+    // Refused credentials are permanent: one attempt, no retry.
+    assert_eq!(preflight.attempts, 1, "{preflight:#?}");
+    let error = preflight.error.clone().unwrap_or_default();
+    assert!(error.contains("401"), "{error}");
+    assert!(!error.contains(PASSWORD), "{error}");
+    assert!(setup.harness.fake.calls().is_empty());
 }
 
 #[tokio::test]
