@@ -114,9 +114,7 @@ impl ArtifactServer {
         store: Store,
     ) -> Result<ArtifactServer, ArtifactError> {
         let acceptor = tls.map(tls::acceptor).transpose()?;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| ArtifactError::Bind { addr, source })?;
+        let listener = listen(addr).map_err(|source| ArtifactError::Bind { addr, source })?;
         let local_addr = listener
             .local_addr()
             .map_err(|source| ArtifactError::Bind { addr, source })?;
@@ -171,6 +169,23 @@ impl ArtifactServer {
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }
+}
+
+/// A listener on `addr` that other workers on this machine may share: every worker serves
+/// a site's artifacts at the one address its documents give, and a worker taking an
+/// action over from one that is frozen (not dead) must still be able to listen there.
+/// With `SO_REUSEPORT` the kernel spreads connections over the live listeners; the
+/// content is the same whichever answers.
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_reuseport(true)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
 }
 
 /// The sites served, by name.

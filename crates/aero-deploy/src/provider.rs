@@ -130,7 +130,12 @@ impl RegistryProvider for DeployProvider {
                     ),
                 )
             })?;
-        let snapshot = Snapshot::from_bytes(&action.snapshot_id, &bytes).map_err(|error| {
+        // The store names snapshots `sha256:<hex>`; the snapshot's own id is the hex.
+        let content_id = action
+            .snapshot_id
+            .strip_prefix("sha256:")
+            .unwrap_or(&action.snapshot_id);
+        let snapshot = Snapshot::from_bytes(content_id, &bytes).map_err(|error| {
             prepare_error(
                 action,
                 ErrorClass::Permanent,

@@ -251,6 +251,16 @@ fn site_config(
         );
         model.apply_overrides(site, &overrides).or_fail()?;
     }
+    // The BMC may hold media whose URLs carry the nodes' tokens (a deploy inserted
+    // them): they are secrets, shown redacted like every other.
+    if let (Some(server), Some(revision)) = (model.provisioning_server(), rendered.revision_id()) {
+        for each in model.nodes() {
+            for purpose in [aero_baremetal::TokenPurpose::ConfigImage, aero_baremetal::TokenPurpose::PhoneHome] {
+                let token = aero_baremetal::NodeToken::derive(&server.token_key, purpose, &each.name, revision);
+                context.redactor.add_secret(token.expose());
+            }
+        }
+    }
     let found = model.node(node).or_fail()?;
     let target = aero_baremetal::bmc_target(found).ok_or_else(|| {
         Failure::usage(format!(
