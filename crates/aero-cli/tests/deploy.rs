@@ -322,7 +322,7 @@ fn bmc_requests(lab: &Lab) -> (usize, usize) {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        for line in text.lines().filter(|line| line.contains("\"POST ")) {
+        for line in text.lines().filter(|line| line.contains("POST /redfish")) {
             if line.contains("ComputerSystem.Reset") {
                 counts.0 += 1;
             }
@@ -360,7 +360,7 @@ fn a_deploy_killed_at_journal_points_resumes_to_the_end() {
     let clean = Lab::up();
     exits(&aero(clean.path(), &["deploy", SITE, "--yes"]), 0);
     let baseline = bmc_requests(&clean);
-    assert!(baseline.0 >= 4 && baseline.1 >= 2, "a clean run powers and inserts: {baseline:?}");
+    assert!(baseline.0 >= 2 && baseline.1 >= 4, "a clean run powers and inserts: {baseline:?}");
     drop(clean);
 
     for point in crash_points() {
