@@ -101,7 +101,12 @@ fn plan_of_a_site_never_deployed_provisions_its_nodes_and_leaves_external_ones()
         .as_array()
         .unwrap()
         .iter()
-        .map(|phase| (phase["phase"].as_str().unwrap(), phase["status"].as_str().unwrap()))
+        .map(|phase| {
+            (
+                phase["phase"].as_str().unwrap(),
+                phase["status"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert!(
         phases
@@ -117,23 +122,44 @@ fn plan_of_a_site_never_deployed_provisions_its_nodes_and_leaves_external_ones()
         .collect();
     assert_eq!(steps[0], "validate-design");
     assert!(steps.contains(&"preflight/lon1-wk01"), "{steps:?}");
-    assert!(!steps.iter().any(|step| step.contains("lon1-cp01")), "{steps:?}");
+    assert!(
+        !steps.iter().any(|step| step.contains("lon1-cp01")),
+        "{steps:?}"
+    );
 
     // The table for people names every node and the phases left out.
     let table = aero(state.path(), &["plan", SITE, "--no-observe"]);
     exits(&table, 0);
     let table = text(&table.stdout);
-    assert!(table.contains("lon1-wk01") && table.contains("not in this build"), "{table}");
+    assert!(
+        table.contains("lon1-wk01") && table.contains("not in this build"),
+        "{table}"
+    );
 
     // Scope: --nodes limits, an unknown node is "not found" (exit 2).
     let scoped = json(&aero(
         state.path(),
-        &["plan", SITE, "--no-observe", "--nodes", "lon1-wk01", "-o", "json"],
+        &[
+            "plan",
+            SITE,
+            "--no-observe",
+            "--nodes",
+            "lon1-wk01",
+            "-o",
+            "json",
+        ],
     ));
     assert_eq!(change_of(&scoped, "lon1-wk02"), "excluded");
-    let unknown = aero(state.path(), &["plan", SITE, "--no-observe", "--nodes", "lon1-wk09"]);
+    let unknown = aero(
+        state.path(),
+        &["plan", SITE, "--no-observe", "--nodes", "lon1-wk09"],
+    );
     exits(&unknown, 2);
-    assert!(text(&unknown.stderr).contains("lon1-wk09"), "{}", text(&unknown.stderr));
+    assert!(
+        text(&unknown.stderr).contains("lon1-wk09"),
+        "{}",
+        text(&unknown.stderr)
+    );
 
     // Actions this build cannot do are refused with the reason, before anything is read.
     let refused = aero(state.path(), &["plan", SITE, "--action", "update-software"]);
@@ -150,7 +176,10 @@ fn deploy_without_a_terminal_needs_yes_and_dry_run_submits_nothing() {
         "{}",
         text(&no_terminal.stderr)
     );
-    let dry = aero(state.path(), &["deploy", SITE, "--no-observe", "--dry-run", "-o", "json"]);
+    let dry = aero(
+        state.path(),
+        &["deploy", SITE, "--no-observe", "--dry-run", "-o", "json"],
+    );
     let plan = json(&dry);
     assert_eq!(change_of(&plan, "lon1-wk01"), "provision");
     let actions = json(&aero(state.path(), &["actions", "list", "-o", "json"]));
@@ -160,14 +189,32 @@ fn deploy_without_a_terminal_needs_yes_and_dry_run_submits_nothing() {
 #[test]
 fn an_adopted_node_is_never_touched_and_release_undoes_it() {
     let state = tempfile::tempdir().unwrap();
-    exits(&aero(state.path(), &["node", "adopt", SITE, "lon1-wk02"]), 0);
-    let plan = json(&aero(state.path(), &["plan", SITE, "--no-observe", "-o", "json"]));
+    exits(
+        &aero(state.path(), &["node", "adopt", SITE, "lon1-wk02"]),
+        0,
+    );
+    let plan = json(&aero(
+        state.path(),
+        &["plan", SITE, "--no-observe", "-o", "json"],
+    ));
     assert_eq!(change_of(&plan, "lon1-wk02"), "external");
     assert_eq!(change_of(&plan, "lon1-wk01"), "provision");
-    exits(&aero(state.path(), &["node", "adopt", SITE, "lon1-wk99"]), 2);
-    exits(&aero(state.path(), &["node", "release", SITE, "lon1-wk02"]), 0);
-    exits(&aero(state.path(), &["node", "release", SITE, "lon1-wk02"]), 2);
-    let plan = json(&aero(state.path(), &["plan", SITE, "--no-observe", "-o", "json"]));
+    exits(
+        &aero(state.path(), &["node", "adopt", SITE, "lon1-wk99"]),
+        2,
+    );
+    exits(
+        &aero(state.path(), &["node", "release", SITE, "lon1-wk02"]),
+        0,
+    );
+    exits(
+        &aero(state.path(), &["node", "release", SITE, "lon1-wk02"]),
+        2,
+    );
+    let plan = json(&aero(
+        state.path(),
+        &["plan", SITE, "--no-observe", "-o", "json"],
+    ));
     assert_eq!(change_of(&plan, "lon1-wk02"), "provision");
 }
 
@@ -199,9 +246,13 @@ impl Lab {
         let mut secrets = Vec::new();
         for document in documents.as_array().unwrap() {
             let schema = document["schema"].as_str().unwrap_or_default();
-            if ["deckhand/Passphrase", "deckhand/CertificateKey", "deckhand/PrivateKey"]
-                .iter()
-                .any(|kind| schema.starts_with(kind))
+            if [
+                "deckhand/Passphrase",
+                "deckhand/CertificateKey",
+                "deckhand/PrivateKey",
+            ]
+            .iter()
+            .any(|kind| schema.starts_with(kind))
                 && let Some(data) = document["data"].as_str()
                 && data.len() >= 8
             {
@@ -215,7 +266,10 @@ impl Lab {
         for bmc in targets["bmcs"].as_object().unwrap().values() {
             secrets.push(bmc["password"].as_str().unwrap().to_string());
         }
-        assert!(secrets.len() >= 3, "the site and the lab have secrets: {secrets:?}");
+        assert!(
+            secrets.len() >= 3,
+            "the site and the lab have secrets: {secrets:?}"
+        );
         secrets
     }
 }
@@ -223,6 +277,15 @@ impl Lab {
 impl Drop for Lab {
     fn drop(&mut self) {
         let _ = aero(self.state.path(), &["lab", "down", SITE]);
+    }
+}
+
+/// The system id (its UUID) the lab gives `node`'s emulator.
+fn system_uuid(node: &str) -> &'static str {
+    match node {
+        "lon1-wk01" => "4c4c4544-0038-5a4b-8051-314734000000",
+        "lon1-wk02" => "4c4c4544-0038-5a4b-8051-314735000000",
+        other => panic!("no emulator for {other}"),
     }
 }
 
@@ -247,16 +310,51 @@ fn deploy_site_against_the_lab_provisions_every_node_and_leaks_no_secret() {
     let plan = aero(lab.path(), &["plan", SITE, "-o", "json"]);
     let view = json(&plan);
     assert_eq!(view["targets"], "lab");
-    let bmc = view["nodes"].as_array().unwrap().iter().find(|line| line["node"] == "lon1-wk01").unwrap()["bmc"].clone();
-    assert!(bmc.as_str().unwrap().starts_with("power "), "the plan asked the BMC: {bmc}");
+    let bmc = view["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|line| line["node"] == "lon1-wk01")
+        .unwrap()["bmc"]
+        .clone();
+    assert!(
+        bmc.as_str().unwrap().starts_with("power "),
+        "the plan asked the BMC: {bmc}"
+    );
     outputs.push(("plan", plan));
+
+    let dry = aero(lab.path(), &["deploy", SITE, "--dry-run", "-o", "json"]);
+    exits(&dry, 0);
+    outputs.push(("deploy --dry-run", dry));
 
     let deploy = aero(lab.path(), &["deploy", SITE, "--yes"]);
     exits(&deploy, 0);
     let notes = text(&deploy.stderr);
     assert!(notes.contains("succeeded"), "{notes}");
-    assert!(notes.contains("ok   provision/lon1-wk01/record") || notes.contains("provision/lon1-wk01/record"), "{notes}");
+    assert!(
+        notes.contains("ok   provision/lon1-wk01/record")
+            || notes.contains("provision/lon1-wk01/record"),
+        "{notes}"
+    );
     outputs.push(("deploy", deploy));
+
+    // What each emulated BMC was asked, in order: media in (OS image on the CD, config
+    // image on the floppy), boot once, power on, and the media out after the node phoned
+    // home. The machines were off, so no power-off request.
+    for node in ["lon1-wk01", "lon1-wk02"] {
+        assert_eq!(
+            changing_requests(&lab, node),
+            [
+                "POST Cd VirtualMedia.InsertMedia",
+                "POST Floppy VirtualMedia.InsertMedia",
+                format!("PATCH {}", system_uuid(node)).as_str(),
+                "POST ComputerSystem.Reset",
+                "POST Cd VirtualMedia.EjectMedia",
+                "POST Floppy VirtualMedia.EjectMedia",
+            ],
+            "{node}"
+        );
+    }
 
     let actions = json(&aero(lab.path(), &["actions", "list", "-o", "json"]));
     let id = actions[0]["id"].as_str().unwrap().to_string();
@@ -264,7 +362,11 @@ fn deploy_site_against_the_lab_provisions_every_node_and_leaks_no_secret() {
     let show = aero(lab.path(), &["actions", "show", &id, "-o", "json"]);
     let detail = json(&show);
     assert!(
-        detail["steps"].as_array().unwrap().iter().all(|step| step["state"] == "succeeded"),
+        detail["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|step| step["state"] == "succeeded"),
         "{detail:#}"
     );
     outputs.push(("actions show", show));
@@ -334,6 +436,68 @@ fn bmc_requests(lab: &Lab) -> (usize, usize) {
     counts
 }
 
+/// The changing requests one node's emulator served, in order, as `VERB last-segment`
+/// (`POST VirtualMedia.InsertMedia`, `PATCH <system>`), colour codes removed.
+fn changing_requests(lab: &Lab, node: &str) -> Vec<String> {
+    let log = lab
+        .path()
+        .join("lab")
+        .join(SITE)
+        .join("logs")
+        .join(format!("{node}-emulator.log"));
+    let text = std::fs::read_to_string(log).unwrap();
+    let mut requests = Vec::new();
+    for line in text.lines() {
+        let plain: String = {
+            let mut out = String::new();
+            let mut chars = line.chars();
+            while let Some(c) = chars.next() {
+                if c == '\u{1b}' {
+                    for next in chars.by_ref() {
+                        if next == 'm' {
+                            break;
+                        }
+                    }
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        for verb in ["POST ", "PATCH "] {
+            if let Some(start) = plain.find(&format!("\"{verb}/redfish")) {
+                let path = plain[start + 1 + verb.len()..]
+                    .split(' ')
+                    .next()
+                    .unwrap_or_default();
+                let last = path
+                    .trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default();
+                let slot = if path.contains("/VirtualMedia/") {
+                    path.split("/VirtualMedia/")
+                        .nth(1)
+                        .and_then(|rest| rest.split('/').next())
+                        .unwrap_or_default()
+                } else {
+                    ""
+                };
+                requests.push(format!(
+                    "{}{} {last}",
+                    verb.trim(),
+                    if slot.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {slot}")
+                    }
+                ));
+            }
+        }
+    }
+    requests
+}
+
 /// Every step of the action ended exactly once: none that finished ran again.
 #[track_caller]
 fn each_step_ended_once(lab: &Lab, point: &str) {
@@ -343,14 +507,23 @@ fn each_step_ended_once(lab: &Lab, point: &str) {
     let mut ended = std::collections::BTreeMap::<String, usize>::new();
     for entry in journal.as_array().unwrap() {
         if entry["kind"] == "step_ended" {
-            *ended.entry(entry["step"].as_str().unwrap().to_string()).or_default() += 1;
+            *ended
+                .entry(entry["step"].as_str().unwrap().to_string())
+                .or_default() += 1;
         }
     }
     let show = json(&aero(lab.path(), &["actions", "show", id, "-o", "json"]));
     for step in show["steps"].as_array().unwrap() {
         let step_id = step["id"].as_str().unwrap();
-        assert_eq!(step["state"], "succeeded", "{step_id} after a crash at {point}");
-        assert_eq!(ended.get(step_id), Some(&1), "{step_id} ended once (crash at {point})");
+        assert_eq!(
+            step["state"], "succeeded",
+            "{step_id} after a crash at {point}"
+        );
+        assert_eq!(
+            ended.get(step_id),
+            Some(&1),
+            "{step_id} ended once (crash at {point})"
+        );
     }
 }
 
@@ -360,12 +533,19 @@ fn a_deploy_killed_at_journal_points_resumes_to_the_end() {
     let clean = Lab::up();
     exits(&aero(clean.path(), &["deploy", SITE, "--yes"]), 0);
     let baseline = bmc_requests(&clean);
-    assert!(baseline.0 >= 2 && baseline.1 >= 4, "a clean run powers and inserts: {baseline:?}");
+    assert!(
+        baseline.0 >= 2 && baseline.1 >= 4,
+        "a clean run powers and inserts: {baseline:?}"
+    );
     drop(clean);
 
     for point in crash_points() {
         let lab = Lab::up();
-        let crashed = aero_with(lab.path(), &["deploy", SITE, "--yes"], &[("AERO_CRASH_AT", &point)]);
+        let crashed = aero_with(
+            lab.path(),
+            &["deploy", SITE, "--yes"],
+            &[("AERO_CRASH_AT", &point)],
+        );
         // SIGKILL: no exit code. A point past the action's last entry of that kind lets
         // the deploy finish: then there is nothing to resume, which is fine too.
         if crashed.status.code().is_none() {
@@ -375,13 +555,52 @@ fn a_deploy_killed_at_journal_points_resumes_to_the_end() {
             exits(&crashed, 0);
         }
         each_step_ended_once(&lab, &point);
-        let plan = json(&aero(lab.path(), &["plan", SITE, "--no-observe", "-o", "json"]));
-        assert_eq!(change_of(&plan, "lon1-wk01"), "skip", "after a crash at {point}");
-        assert_eq!(change_of(&plan, "lon1-wk02"), "skip", "after a crash at {point}");
+        let plan = json(&aero(
+            lab.path(),
+            &["plan", SITE, "--no-observe", "-o", "json"],
+        ));
+        assert_eq!(
+            change_of(&plan, "lon1-wk01"),
+            "skip",
+            "after a crash at {point}"
+        );
+        assert_eq!(
+            change_of(&plan, "lon1-wk02"),
+            "skip",
+            "after a crash at {point}"
+        );
         let requests = bmc_requests(&lab);
         assert!(
             requests.0 <= baseline.0 && requests.1 <= baseline.1,
             "a crash at {point} made the BMCs receive more power or media requests than a clean run: {requests:?} > {baseline:?}"
         );
     }
+}
+
+#[test]
+fn a_detached_action_is_stopped_then_resumed_here_to_the_end() {
+    let lab = Lab::up();
+    let queued = aero(lab.path(), &["deploy", SITE, "--yes", "--detach"]);
+    exits(&queued, 0);
+    assert!(
+        text(&queued.stderr).contains("aero worker"),
+        "{}",
+        text(&queued.stderr)
+    );
+    let actions = json(&aero(lab.path(), &["actions", "list", "-o", "json"]));
+    let id = actions[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(actions[0]["state"], "pending");
+
+    // A second action on the site is refused while this one is open (exit 6).
+    let second = aero(lab.path(), &["deploy", SITE, "--yes", "--detach"]);
+    exits(&second, 6);
+
+    exits(&aero(lab.path(), &["actions", "stop", &id]), 0);
+    let stopped = json(&aero(lab.path(), &["actions", "show", &id, "-o", "json"]));
+    assert_eq!(stopped["action"]["state"], "stopped", "{stopped:#}");
+
+    let resumed = aero(lab.path(), &["actions", "resume", &id, "--wait"]);
+    exits(&resumed, 0);
+    let done = json(&aero(lab.path(), &["actions", "show", &id, "-o", "json"]));
+    assert_eq!(done["action"]["state"], "succeeded", "{done:#}");
 }

@@ -100,7 +100,15 @@ impl Worker {
         let mut child = command(
             state,
             store,
-            &["worker", "--lease-ttl", "4", "--heartbeat", "1", "--max-actions", "1"],
+            &[
+                "worker",
+                "--lease-ttl",
+                "4",
+                "--heartbeat",
+                "1",
+                "--max-actions",
+                "1",
+            ],
         )
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -146,9 +154,12 @@ impl Drop for Worker {
 }
 
 fn action(state: &Path, store: &str, id: &str) -> serde_json::Value {
-    let shown: serde_json::Value =
-        serde_json::from_str(&ok(&run(state, store, &["actions", "show", id, "-o", "json"])))
-            .unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&ok(&run(
+        state,
+        store,
+        &["actions", "show", id, "-o", "json"],
+    )))
+    .unwrap();
     shown["action"].clone()
 }
 
@@ -176,17 +187,35 @@ fn owner_other_than(state: &Path, store: &str, id: &str, not: &[&str]) -> String
 fn workers_take_over_from_a_killed_and_a_frozen_worker() {
     let store = fresh_database();
     let state = tempfile::tempdir().unwrap();
-    ok(&run(state.path(), &store, &["lab", "up", SITE, "--seed", "11", "--boot-delay", "2"]));
+    ok(&run(
+        state.path(),
+        &store,
+        &["lab", "up", SITE, "--seed", "11", "--boot-delay", "2"],
+    ));
     let _lab = LabDown(state.path().to_path_buf());
 
-    ok(&run(state.path(), &store, &["deploy", SITE, "--yes", "--detach"]));
-    let listed: serde_json::Value =
-        serde_json::from_str(&ok(&run(state.path(), &store, &["actions", "list", "-o", "json"])))
-            .unwrap();
+    ok(&run(
+        state.path(),
+        &store,
+        &["deploy", SITE, "--yes", "--detach"],
+    ));
+    let listed: serde_json::Value = serde_json::from_str(&ok(&run(
+        state.path(),
+        &store,
+        &["actions", "list", "-o", "json"],
+    )))
+    .unwrap();
     let id = listed[0]["id"].as_str().unwrap().to_string();
 
-    let workers: Vec<Worker> = (0..3).map(|_| Worker::start(state.path(), &store)).collect();
-    let by_id = |owner: &str| workers.iter().position(|worker| worker.id == owner).unwrap();
+    let workers: Vec<Worker> = (0..3)
+        .map(|_| Worker::start(state.path(), &store))
+        .collect();
+    let by_id = |owner: &str| {
+        workers
+            .iter()
+            .position(|worker| worker.id == owner)
+            .unwrap()
+    };
 
     let first = owner_other_than(state.path(), &store, &id, &[]);
     workers[by_id(&first)].signal("-KILL");
@@ -201,14 +230,22 @@ fn workers_take_over_from_a_killed_and_a_frozen_worker() {
         if action["state"] != "running" && action["state"] != "pending" {
             break action;
         }
-        assert!(Instant::now() < deadline, "the action did not end: {action:#}");
+        assert!(
+            Instant::now() < deadline,
+            "the action did not end: {action:#}"
+        );
         std::thread::sleep(Duration::from_millis(500));
     };
     let logs: Vec<String> = workers
         .iter()
         .map(|worker| worker.log.lock().unwrap().clone())
         .collect();
-    assert_eq!(ended["state"], "succeeded", "{ended:#}\nworkers:\n{}", logs.join("\n---\n"));
+    assert_eq!(
+        ended["state"],
+        "succeeded",
+        "{ended:#}\nworkers:\n{}",
+        logs.join("\n---\n")
+    );
 
     let journal: serde_json::Value = serde_json::from_str(&ok(&run(
         state.path(),

@@ -68,11 +68,17 @@ impl BaremetalNodeSteps<'_> {
 
 impl NodeSteps for BaremetalNodeSteps<'_> {
     fn preflight(&self, node: &str) -> Result<StepSpec, DeployError> {
-        Ok(aero_baremetal::preflight_spec(self.node(node)?, self.timing))
+        Ok(aero_baremetal::preflight_spec(
+            self.node(node)?,
+            self.timing,
+        ))
     }
 
     fn provision(&self, node: &str) -> Result<Vec<StepSpec>, DeployError> {
-        Ok(aero_baremetal::provision_specs(self.node(node)?, self.timing))
+        Ok(aero_baremetal::provision_specs(
+            self.node(node)?,
+            self.timing,
+        ))
     }
 
     fn deprovision(&self, node: &str) -> Result<Vec<StepSpec>, DeployError> {

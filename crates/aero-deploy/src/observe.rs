@@ -106,8 +106,13 @@ mod tests {
         // What the record step writes carries more (action, time): still read.
         let written = serde_json::json!({"state": "provisioned", "fingerprint": "ab12",
             "revision_id": "sha256:1", "action_id": "a-1", "at_ms": 5});
-        assert_eq!(serde_json::from_value::<NodeRecord>(written).unwrap(), record);
+        assert_eq!(
+            serde_json::from_value::<NodeRecord>(written).unwrap(),
+            record
+        );
         assert_eq!(serde_json::from_value::<NodeRecord>(value).unwrap(), record);
-        assert!(serde_json::from_value::<NodeRecord>(serde_json::json!({"state": "gone"})).is_err());
+        assert!(
+            serde_json::from_value::<NodeRecord>(serde_json::json!({"state": "gone"})).is_err()
+        );
     }
 }

@@ -175,14 +175,15 @@ impl RegistryProvider for DeployProvider {
                 .overrides
                 .overrides(&action.site)
                 .map_err(|message| prepare_error(action, ErrorClass::InvalidInput, message))?;
-            let site = DeploySite::prepare(&action.site, &rendered, overrides.as_ref())
-                .map_err(|error| {
+            let site = DeploySite::prepare(&action.site, &rendered, overrides.as_ref()).map_err(
+                |error| {
                     prepare_error(
                         action,
                         aero_error::Classify::class(&error),
                         error.to_string(),
                     )
-                })?;
+                },
+            )?;
             self.setup.artifacts.serve(&site, action).await?;
             BaremetalSteps::new(BaremetalEnvironment {
                 site: site.site.clone(),

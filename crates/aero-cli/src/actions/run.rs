@@ -8,7 +8,9 @@ use std::time::Duration;
 use aero_workflow::{ActionFilter, ActionState, LogFilter, Store};
 
 use super::args::{ActionsArgs, ActionsCommand};
-use super::output::{ActionShow, ActionView, LogView, action_table, log_line, log_lines, show_text};
+use super::output::{
+    ActionShow, ActionView, LogView, action_table, log_line, log_lines, show_text,
+};
 use crate::context::Context;
 use crate::documents::KeyArgs;
 use crate::exit::{self, Failure, OrFail, output_failure};
@@ -163,10 +165,14 @@ async fn run_on(
             }
             let state = store.retry_from(&action, &steps).await.or_fail()?;
             if !wait {
-                eprintln!("aero: action {action}: {state}; {} step(s) reset", steps.len());
+                eprintln!(
+                    "aero: action {action}: {state}; {} step(s) reset",
+                    steps.len()
+                );
                 return Ok(ExitCode::SUCCESS);
             }
-            let state = crate::deploy::run_here(context, store, &action, &KeyArgs::default()).await?;
+            let state =
+                crate::deploy::run_here(context, store, &action, &KeyArgs::default()).await?;
             Ok(exit_code_of(state))
         }
     }
@@ -180,7 +186,11 @@ fn worse(left: ActionState, right: ActionState) -> ActionState {
         ActionState::Failed => 3,
         _ => 2,
     };
-    if rank(right) > rank(left) { right } else { left }
+    if rank(right) > rank(left) {
+        right
+    } else {
+        left
+    }
 }
 
 async fn logs(
@@ -219,7 +229,9 @@ async fn logs(
             return Ok(ExitCode::SUCCESS);
         }
         let summary = store.action(action).await.or_fail()?;
-        if summary.state.is_final() || matches!(summary.state, ActionState::Paused | ActionState::Stopped) {
+        if summary.state.is_final()
+            || matches!(summary.state, ActionState::Paused | ActionState::Stopped)
+        {
             // One last read, then stop: entries written just before the end are shown.
             if store
                 .logs(

@@ -109,10 +109,7 @@ async fn run_on(
     args: &BmcArgs,
     system: Option<&str>,
 ) -> Result<ExitCode, Failure> {
-    let system = client
-        .system(system)
-        .await
-        .or_fail()?;
+    let system = client.system(system).await.or_fail()?;
     let output = args.output;
     let show = |result: std::io::Result<()>| result.map_err(output_failure);
     match &args.command {
@@ -243,7 +240,10 @@ fn site_config(
     let snapshot = aero_site::Snapshot::collect(&repos, site, None).or_fail()?;
     let roots: Vec<_> = repos.iter().map(|repo| repo.path.clone()).collect();
     let keys = context.keys(&args.identities, &roots)?;
-    let rendered = snapshot.render(&keys, &aero_deploy::provider::render_options(&context.redactor));
+    let rendered = snapshot.render(
+        &keys,
+        &aero_deploy::provider::render_options(&context.redactor),
+    );
     let mut model = aero_baremetal::HostModel::from_site(&rendered).or_fail()?;
     if let Some(overrides) = aero_lab::active_targets(&context.state_dir, site).or_fail()? {
         eprintln!(
@@ -255,8 +255,16 @@ fn site_config(
     // them): they are secrets, shown redacted like every other.
     if let (Some(server), Some(revision)) = (model.provisioning_server(), rendered.revision_id()) {
         for each in model.nodes() {
-            for purpose in [aero_baremetal::TokenPurpose::ConfigImage, aero_baremetal::TokenPurpose::PhoneHome] {
-                let token = aero_baremetal::NodeToken::derive(&server.token_key, purpose, &each.name, revision);
+            for purpose in [
+                aero_baremetal::TokenPurpose::ConfigImage,
+                aero_baremetal::TokenPurpose::PhoneHome,
+            ] {
+                let token = aero_baremetal::NodeToken::derive(
+                    &server.token_key,
+                    purpose,
+                    &each.name,
+                    revision,
+                );
                 context.redactor.add_secret(token.expose());
             }
         }
@@ -280,7 +288,9 @@ fn site_config(
         AuthArg::Basic => AuthMode::Basic,
     };
     if args.timeout == 0 || !(args.poll_interval.is_finite() && args.poll_interval > 0.0) {
-        return Err(Failure::usage("--timeout and --poll-interval must be positive"));
+        return Err(Failure::usage(
+            "--timeout and --poll-interval must be positive",
+        ));
     }
     config.timing.operation_deadline = Duration::from_secs(args.timeout);
     config.timing.poll_interval = Duration::from_secs_f64(args.poll_interval.min(3600.0));

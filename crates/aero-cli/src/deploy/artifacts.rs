@@ -4,6 +4,7 @@
 //! the life of the process, serving every site pinned there at its action's revision.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,8 +32,14 @@ impl ArtifactHost for Servers {
             return Ok(());
         };
         let mut running = self.running.lock().await;
-        if !running.contains_key(&server.bind_address) {
-            let bound = ArtifactServer::bind(server.bind_address, server.tls.as_ref(), self.store.clone())
+        let bound = match running.entry(server.bind_address) {
+            Entry::Occupied(bound) => bound.into_mut(),
+            Entry::Vacant(slot) => {
+                let bound = ArtifactServer::bind(
+                    server.bind_address,
+                    server.tls.as_ref(),
+                    self.store.clone(),
+                )
                 .await
                 .map_err(|error| BuildError::Prepare {
                     action: action.id.clone(),
@@ -42,18 +49,17 @@ impl ArtifactHost for Servers {
                     ),
                     class: aero_error::Classify::class(&error),
                 })?;
-            tracing::info!(address = %bound.local_addr(), site = %site.site, "artifact server started");
-            running.insert(server.bind_address, bound);
-        }
-        if let Some(bound) = running.get(&server.bind_address) {
-            bound.serve_site(SiteArtifacts {
-                site: site.site.clone(),
-                revision_id: site.revision_id.clone(),
-                action_id: Some(action.id.clone()),
-                model: site.model.clone(),
-                cache_dir: self.cache_dir.clone(),
-            });
-        }
+                tracing::info!(address = %bound.local_addr(), site = %site.site, "artifact server started");
+                slot.insert(bound)
+            }
+        };
+        bound.serve_site(SiteArtifacts {
+            site: site.site.clone(),
+            revision_id: site.revision_id.clone(),
+            action_id: Some(action.id.clone()),
+            model: site.model.clone(),
+            cache_dir: self.cache_dir.clone(),
+        });
         Ok(())
     }
 }

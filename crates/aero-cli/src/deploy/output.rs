@@ -166,7 +166,9 @@ pub fn plan_text(view: &PlanView) -> String {
         view.baseline.as_deref().unwrap_or("never")
     ));
     if let Some(targets) = &view.targets {
-        out.push_str(&format!("targets: the {targets}'s stand-ins, not the real machines\n"));
+        out.push_str(&format!(
+            "targets: the {targets}'s stand-ins, not the real machines\n"
+        ));
     }
     out.push_str("\nphases:\n");
     for phase in &view.phases {

@@ -30,8 +30,10 @@ impl Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(total);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps  {wide_msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} steps  {wide_msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             bar.enable_steady_tick(Duration::from_millis(200));
             bar
@@ -73,7 +75,9 @@ async fn show(
         match event {
             Ok(event) => handle(&event, &action, &bar, &redactor, &print),
             Err(broadcast::error::RecvError::Lagged(missed)) => {
-                print(format!("aero: ({missed} progress event(s) not shown; `aero actions logs {action}` has them all)"));
+                print(format!(
+                    "aero: ({missed} progress event(s) not shown; `aero actions logs {action}` has them all)"
+                ));
             }
             Err(broadcast::error::RecvError::Closed) => break,
         }

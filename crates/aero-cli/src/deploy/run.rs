@@ -11,9 +11,7 @@ use aero_deploy::plan::{Plan, Request};
 use aero_deploy::{DeployProvider, DeploySite, OverridesSource, WorkerSetup};
 use aero_docs::diagnostic::Severity;
 use aero_site::{KeyPolicy, Snapshot};
-use aero_workflow::{
-    ActionFilter, ActionState, Engine, EngineConfig, EntryKind, Limits, Store,
-};
+use aero_workflow::{ActionFilter, ActionState, Engine, EngineConfig, EntryKind, Limits, Store};
 use tokio::sync::watch;
 
 use super::args::{DeployArgs, PlanArgs, PlanTarget, WorkerArgs};
@@ -42,7 +40,10 @@ async fn prepare(
     let snapshot = Snapshot::collect(&repos, &target.site, None).or_fail()?;
     let roots: Vec<_> = repos.iter().map(|repo| repo.path.clone()).collect();
     let keys = context.keys(&target.keys.identities, &roots)?;
-    let rendered = snapshot.render(&keys, &aero_deploy::provider::render_options(&context.redactor));
+    let rendered = snapshot.render(
+        &keys,
+        &aero_deploy::provider::render_options(&context.redactor),
+    );
     if !rendered.is_valid() || rendered.revision_id().is_none() {
         print_diagnostics(context, &rendered, rendered.diagnostics(), Severity::Error);
         return Err(Failure {
@@ -101,7 +102,11 @@ pub async fn deploy(context: &Context, args: DeployArgs) -> Result<ExitCode, Fai
     Ok(code)
 }
 
-async fn deploy_on(context: &Context, store: &Store, args: DeployArgs) -> Result<ExitCode, Failure> {
+async fn deploy_on(
+    context: &Context,
+    store: &Store,
+    args: DeployArgs,
+) -> Result<ExitCode, Failure> {
     let prepared = prepare(context, &args.target, store).await?;
     emit(&context.redactor, args.output, &prepared.view, plan_text).map_err(output_failure)?;
     if args.dry_run {
@@ -164,7 +169,9 @@ fn confirm(view: &PlanView) -> Result<bool, Failure> {
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|error| Failure::operational(anyhow::Error::new(error).context("reading the answer")))?;
+        .map_err(|error| {
+            Failure::operational(anyhow::Error::new(error).context("reading the answer"))
+        })?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
@@ -203,7 +210,12 @@ impl OverridesSource for LabOverrides {
 
 /// The engine of this process: its steps come from the deploy provider, with this
 /// operator's keys.
-fn engine(context: &Context, store: &Store, keys: &KeyArgs, config: EngineConfig) -> Result<Engine, Failure> {
+fn engine(
+    context: &Context,
+    store: &Store,
+    keys: &KeyArgs,
+    config: EngineConfig,
+) -> Result<Engine, Failure> {
     let key_roots = context
         .repos(&[])
         .map(|repos| repos.into_iter().map(|repo| repo.path).collect())
@@ -232,13 +244,16 @@ pub async fn run_here(
 ) -> Result<ActionState, Failure> {
     let engine = engine(context, store, keys, EngineConfig::default())?;
     let total = store.action(id).await.or_fail()?.step_count.max(0) as u64;
-    let progress = super::progress::Progress::start(engine.subscribe(), id, total, context.redactor.clone());
+    let progress =
+        super::progress::Progress::start(engine.subscribe(), id, total, context.redactor.clone());
     let stopper = {
         let store = store.clone();
         let id = id.to_string();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\naero: stopping action {id} at the next step boundary (a request in flight completes); resume it with `aero actions resume {id} --wait`");
+                eprintln!(
+                    "\naero: stopping action {id} at the next step boundary (a request in flight completes); resume it with `aero actions resume {id} --wait`"
+                );
                 let _ = store.request_stop(&id).await;
             }
         })
