@@ -761,3 +761,79 @@ fn power_decisions_wait_for_requests_to_land() {
     check_power(On, PowerState::On, None, Some(30), "done since 970000");
     check_power(On, PowerState::On, Some(10), Some(30), "done since 990000");
 }
+
+#[track_caller]
+fn check_boot(
+    target: Option<BootTarget>,
+    persistence: Option<BootPersistence>,
+    own_request: boot::OwnRequest,
+    expected: &str,
+) {
+    let observed = boot::BootObserved {
+        settings: BootSettings {
+            target,
+            persistence,
+            mode: Some(BootMode::Uefi),
+            allowed_targets: Vec::new(),
+            allowed_modes: Vec::new(),
+        },
+        own_request,
+    };
+    let decision = boot::decide_boot(
+        boot::BootWanted::CdOnce,
+        boot::BootModeName::Uefi,
+        &observed,
+    );
+    let got = match decision {
+        aero_workflow::Decision::Done { .. } => "done".to_string(),
+        aero_workflow::Decision::Act(op) => format!("act {op:?}"),
+        aero_workflow::Decision::Wait { .. } => "wait".to_string(),
+        aero_workflow::Decision::Fail { reason } => format!("fail {reason}"),
+    };
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn a_cd_override_found_set_continuously_is_set_once_by_the_step() {
+    use boot::OwnRequest::{None as NotYet, ReadsBack, Unreadable};
+    let act = "act CdOnce { mode: Uefi }";
+    check_boot(
+        Some(BootTarget::Hdd),
+        Some(BootPersistence::Continuous),
+        NotYet,
+        act,
+    );
+    check_boot(
+        Some(BootTarget::Cd),
+        Some(BootPersistence::Once),
+        NotYet,
+        "done",
+    );
+    // Found continuous: set once; a BMC that keeps reporting continuous afterwards (sushy's
+    // fake driver) does not make the step set it forever.
+    check_boot(
+        Some(BootTarget::Cd),
+        Some(BootPersistence::Continuous),
+        NotYet,
+        act,
+    );
+    check_boot(
+        Some(BootTarget::Cd),
+        Some(BootPersistence::Continuous),
+        ReadsBack,
+        "done",
+    );
+    check_boot(
+        Some(BootTarget::Hdd),
+        Some(BootPersistence::Continuous),
+        ReadsBack,
+        act,
+    );
+    // Applied through a job the settings never show.
+    check_boot(
+        Some(BootTarget::Hdd),
+        Some(BootPersistence::Continuous),
+        Unreadable,
+        "done",
+    );
+}
