@@ -10,10 +10,10 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, Path, State as Extract};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use crate::fetch::ImageCache;
 use crate::{SiteArtifacts, Sites};
@@ -174,6 +174,7 @@ fn build_config_image(site: &SiteState, node: &str) -> Result<ConfigImage, Strin
 async fn os_image(
     Extract(state): Extract<Arc<State>>,
     Path((name, file)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Response {
     let Some(digest) = file.strip_suffix(".iso").map(str::to_ascii_lowercase) else {
         return not_found();
@@ -223,28 +224,122 @@ async fn os_image(
             );
         }
     };
-    tracing::info!(image = %image.name, sha256 = %image.sha256, "serving an OS image");
-    let chunks = futures_util::stream::unfold(Some(file), |file| async move {
-        let mut file = file?;
-        let mut buffer = vec![0u8; 256 * 1024];
+    let range = match headers
+        .get(header::RANGE)
+        .and_then(|value| value.to_str().ok())
+    {
+        None => None,
+        Some(text) => match byte_range(text, length) {
+            ByteRange::Satisfiable(start, end) => Some((start, end)),
+            ByteRange::Whole => None,
+            ByteRange::Unsatisfiable => {
+                return (
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    [(header::CONTENT_RANGE, format!("bytes */{length}"))],
+                )
+                    .into_response();
+            }
+        },
+    };
+    let mut file = file;
+    let (start, end) = range.unwrap_or((0, length.saturating_sub(1)));
+    if start > 0
+        && let Err(error) = file.seek(std::io::SeekFrom::Start(start)).await
+    {
+        tracing::error!(path = %path.display(), error = %error, "cannot read a cached OS image");
+        return failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot read the cached image",
+        );
+    }
+    let count = if length == 0 { 0 } else { end - start + 1 };
+    tracing::info!(image = %image.name, sha256 = %image.sha256, start, count, "serving an OS image");
+    let chunks = futures_util::stream::unfold((file, count), |(mut file, left)| async move {
+        if left == 0 {
+            return None;
+        }
+        let size = usize::try_from(left.min(256 * 1024)).unwrap_or(256 * 1024);
+        let mut buffer = vec![0u8; size];
         match file.read(&mut buffer).await {
             Ok(0) => None,
             Ok(read) => {
                 buffer.truncate(read);
-                Some((Ok::<Bytes, std::io::Error>(Bytes::from(buffer)), Some(file)))
+                let left = left.saturating_sub(read as u64);
+                Some((
+                    Ok::<Bytes, std::io::Error>(Bytes::from(buffer)),
+                    (file, left),
+                ))
             }
-            Err(error) => Some((Err(error), None)),
+            Err(error) => Some((Err(error), (file, 0))),
         }
     });
-    (
+    let mut response = (
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::CONTENT_LENGTH, length.to_string()),
+            (header::CONTENT_LENGTH, count.to_string()),
+            (header::ACCEPT_RANGES, "bytes".to_string()),
             (header::ETAG, format!("\"{}\"", image.sha256)),
         ],
         Body::from_stream(chunks),
     )
-        .into_response()
+        .into_response();
+    if range.is_some() {
+        *response.status_mut() = StatusCode::PARTIAL_CONTENT;
+        if let Ok(value) = format!("bytes {start}-{end}/{length}").parse() {
+            response.headers_mut().insert(header::CONTENT_RANGE, value);
+        }
+    }
+    response
+}
+
+/// What a `Range` header asks of a file of `length` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ByteRange {
+    /// Bytes `start..=end`.
+    Satisfiable(u64, u64),
+    /// The whole file: a header this server does not serve in parts (several ranges,
+    /// another unit), which RFC 9110 allows answering with the whole content.
+    Whole,
+    /// A range starting beyond the end (416).
+    Unsatisfiable,
+}
+
+/// Reads one `bytes=` range: `a-b`, `a-` or `-suffix`. Pure. BMCs that mount virtual
+/// media over HTTP read the image in ranges (iDRAC, iLO), so an OS image must be
+/// servable in parts.
+pub(crate) fn byte_range(header: &str, length: u64) -> ByteRange {
+    let Some(spec) = header.trim().strip_prefix("bytes=") else {
+        return ByteRange::Whole;
+    };
+    if spec.contains(',') {
+        return ByteRange::Whole;
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return ByteRange::Whole;
+    };
+    let parse = |text: &str| text.trim().parse::<u64>().ok();
+    match (first.trim().is_empty(), parse(first), parse(last)) {
+        // The last `suffix` bytes.
+        (true, _, Some(suffix)) => {
+            if suffix == 0 || length == 0 {
+                ByteRange::Unsatisfiable
+            } else {
+                ByteRange::Satisfiable(length.saturating_sub(suffix), length - 1)
+            }
+        }
+        (false, Some(start), end) if last.trim().is_empty() || end.is_some() => {
+            if start >= length {
+                return ByteRange::Unsatisfiable;
+            }
+            let end = end.map_or(length - 1, |end| end.min(length - 1));
+            if end < start {
+                ByteRange::Whole
+            } else {
+                ByteRange::Satisfiable(start, end)
+            }
+        }
+        _ => ByteRange::Whole,
+    }
 }
 
 /// What cloud-init's `phone_home` module posts, recorded as a JSON object of its fields
@@ -286,5 +381,28 @@ async fn phone_home(
                 "cannot record the phone-home now",
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ByteRange, byte_range};
+
+    #[test]
+    fn ranges_read_as_rfc_9110_says() {
+        let check = |header: &str, expected: ByteRange| {
+            assert_eq!(byte_range(header, 1000), expected, "{header}");
+        };
+        check("bytes=0-99", ByteRange::Satisfiable(0, 99));
+        check("bytes=900-", ByteRange::Satisfiable(900, 999));
+        check("bytes=900-5000", ByteRange::Satisfiable(900, 999));
+        check("bytes=-100", ByteRange::Satisfiable(900, 999));
+        check("bytes=-5000", ByteRange::Satisfiable(0, 999));
+        check("bytes=1000-", ByteRange::Unsatisfiable);
+        check("bytes=-0", ByteRange::Unsatisfiable);
+        check("bytes=0-1,5-6", ByteRange::Whole);
+        check("bytes=9-2", ByteRange::Whole);
+        check("items=0-1", ByteRange::Whole);
+        check("bytes=x-1", ByteRange::Whole);
     }
 }
