@@ -837,3 +837,24 @@ fn a_cd_override_found_set_continuously_is_set_once_by_the_step() {
         "done",
     );
 }
+
+#[tokio::test]
+async fn a_node_without_an_os_image_fails_its_insert_step_only() {
+    let mut setup = Setup::new(matching_bmc()).await;
+    let mut model = (*setup.model).clone();
+    for node in &mut model.nodes {
+        node.os_image = None;
+    }
+    setup.model = Arc::new(model);
+    let timing = fast_timing(Duration::from_secs(20));
+    let engine = setup.engine(ProcessIdentity::current());
+    let id = engine
+        .submit(&setup.provision_action(&timing))
+        .await
+        .expect("submit");
+    assert_eq!(engine.run(&id).await.expect("run"), ActionState::Failed);
+    let error = setup.step_error(&id, "provision/n1/insert-media").await;
+    assert!(error.contains("has no OS image"), "{error}");
+    assert_eq!(setup.harness.fake.count(FakeOperation::InsertMedia), 0);
+    assert!(setup.step_error(&id, "preflight/n1").await.is_empty());
+}
