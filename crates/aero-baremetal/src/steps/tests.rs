@@ -858,3 +858,27 @@ async fn a_node_without_an_os_image_fails_its_insert_step_only() {
     assert_eq!(setup.harness.fake.count(FakeOperation::InsertMedia), 0);
     assert!(setup.step_error(&id, "preflight/n1").await.is_empty());
 }
+
+#[tokio::test]
+async fn an_unreachable_bmc_is_retried_with_a_new_session() {
+    let setup = Setup::new(matching_bmc()).await;
+    setup.harness.fake.fail_next(
+        FakeOperation::Inventory,
+        BmcError::Unreachable {
+            bmc: ENDPOINT.to_string(),
+            operation: "reading the inventory".to_string(),
+            source: aero_bmc::Cause::boxed("connection reset"),
+        },
+    );
+    let timing = fast_timing(Duration::from_secs(20));
+    let engine = setup.engine(ProcessIdentity::current());
+    let id = engine
+        .submit(&setup.action(vec![preflight_spec(setup.node(), &timing)]))
+        .await
+        .expect("submit");
+    assert_eq!(engine.run(&id).await.expect("run"), ActionState::Succeeded);
+    let detail = setup.store.show(&id).await.expect("show");
+    assert_eq!(detail.steps[0].attempts, 2);
+    // The failed session was dropped: the retry logged in again.
+    assert_eq!(setup.harness.connector.connections(), 2);
+}
