@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use aero_baremetal::{ConfigImage, ImageTime, NodeConfig, NodeToken, OsImage, TokenPurpose};
+use aero_baremetal::{
+    ConfigImage, ConfigPart, ImageTime, NodeConfig, NodeToken, OsImage, TokenPurpose,
+};
 use aero_workflow::{PhoneHome, Store};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -28,7 +30,7 @@ pub(crate) struct State {
 /// One site being served, with its config images built so far (by node).
 pub(crate) struct SiteState {
     artifacts: SiteArtifacts,
-    config_images: Mutex<HashMap<String, Arc<ConfigImage>>>,
+    config_images: Mutex<HashMap<String, Arc<BuiltConfig>>>,
 }
 
 impl State {
@@ -84,10 +86,7 @@ impl State {
 
 pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
-        .route(
-            "/config-images/{node}/{token}/cidata.iso",
-            get(config_image),
-        )
+        .route("/config-images/{node}/{token}/{file}", get(config_file))
         .route("/os-images/{image}/{file}", get(os_image))
         .route("/phone-home/{node}/{token}", post(phone_home))
         .fallback(|| async { not_found() })
@@ -102,73 +101,102 @@ fn failure(status: StatusCode, message: &str) -> Response {
     (status, format!("{message}\n")).into_response()
 }
 
-async fn config_image(
+/// A node's config as built at the pinned revision: its files and its image.
+pub(crate) struct BuiltConfig {
+    config: NodeConfig,
+    image: ConfigImage,
+}
+
+/// `GET /config-images/<node>/<token>/<file>`: `cidata.iso`, the image a BMC inserts; or
+/// `user-data`, `meta-data`, `network-config`, `vendor-data` (empty), the same files as a
+/// NoCloud seed directory, for an installer told `ds=nocloud;s=<that folder>/` when the
+/// BMC has no second slot for the image.
+async fn config_file(
     Extract(state): Extract<Arc<State>>,
-    Path((node, token)): Path<(String, String)>,
+    Path((node, token, file)): Path<(String, String, String)>,
 ) -> Response {
+    let part = match file.as_str() {
+        "cidata.iso" => None,
+        "vendor-data" => Some(None),
+        other => match other.parse::<ConfigPart>() {
+            Ok(part) => Some(Some(part)),
+            Err(_) => return not_found(),
+        },
+    };
     let Some(site) = state.authorise(&node, &token, TokenPurpose::ConfigImage) else {
         tracing::info!(node = %node, "config image refused: unknown node or wrong token");
         return not_found();
     };
+    let built = match built_config(&site, &node).await {
+        Ok(built) => built,
+        Err(message) => {
+            tracing::error!(site = %site.artifacts.site, node = %node, error = %message, "cannot build a config image");
+            return failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot build the config image",
+            );
+        }
+    };
+    let image = &built.image;
+    tracing::info!(site = %site.artifacts.site, node = %node, file = %file, sha256 = %image.sha256(), "serving a node's config");
+    match part {
+        None => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                (header::ETAG, format!("\"{}\"", image.sha256())),
+            ],
+            Bytes::copy_from_slice(image.bytes()),
+        )
+            .into_response(),
+        Some(part) => {
+            let text = part.map_or("", |part| built.config.part(part));
+            (
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                text.to_string(),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The node's config and image, built once per site and node (on a blocking thread: the
+/// templates and the ISO writer are CPU work).
+async fn built_config(site: &Arc<SiteState>, node: &str) -> Result<Arc<BuiltConfig>, String> {
     let cached = {
         let images = match site.config_images.lock() {
             Ok(images) => images,
             Err(poisoned) => poisoned.into_inner(),
         };
-        images.get(&node).cloned()
+        images.get(node).cloned()
     };
-    let image = match cached {
-        Some(image) => image,
-        None => {
-            let building = site.clone();
-            let name = node.clone();
-            let built =
-                tokio::task::spawn_blocking(move || build_config_image(&building, &name)).await;
-            match built {
-                Ok(Ok(image)) => {
-                    let image = Arc::new(image);
-                    let mut images = match site.config_images.lock() {
-                        Ok(images) => images,
-                        Err(poisoned) => poisoned.into_inner(),
-                    };
-                    images.entry(node.clone()).or_insert(image).clone()
-                }
-                Ok(Err(message)) => {
-                    tracing::error!(site = %site.artifacts.site, node = %node, error = %message, "cannot build a config image");
-                    return failure(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "cannot build the config image",
-                    );
-                }
-                Err(error) => {
-                    tracing::error!(node = %node, error = %error, "the config image builder stopped");
-                    return failure(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "cannot build the config image",
-                    );
-                }
-            }
-        }
+    if let Some(built) = cached {
+        return Ok(built);
+    }
+    let building = site.clone();
+    let name = node.to_string();
+    let built = tokio::task::spawn_blocking(move || build_config(&building, &name))
+        .await
+        .map_err(|error| format!("the config image builder stopped: {error}"))??;
+    let mut images = match site.config_images.lock() {
+        Ok(images) => images,
+        Err(poisoned) => poisoned.into_inner(),
     };
-    tracing::info!(site = %site.artifacts.site, node = %node, sha256 = %image.sha256(), "serving a config image");
-    (
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::ETAG, format!("\"{}\"", image.sha256())),
-        ],
-        Bytes::copy_from_slice(image.bytes()),
-    )
-        .into_response()
+    Ok(images
+        .entry(node.to_string())
+        .or_insert(Arc::new(built))
+        .clone())
 }
 
-/// The image at the pinned revision: the same bytes on every worker (every timestamp is
-/// [`ImageTime::DEFAULT`], which depends on nothing).
-fn build_config_image(site: &SiteState, node: &str) -> Result<ConfigImage, String> {
+/// The config and image at the pinned revision: the same bytes on every worker (every
+/// timestamp is [`ImageTime::DEFAULT`], which depends on nothing).
+fn build_config(site: &SiteState, node: &str) -> Result<BuiltConfig, String> {
     let model = &site.artifacts.model;
     let node = model.node(node).map_err(|error| error.to_string())?;
     let config = NodeConfig::render(model, node, &site.artifacts.revision_id)
         .map_err(|error| error.to_string())?;
-    ConfigImage::build(&config, ImageTime::DEFAULT).map_err(|error| error.to_string())
+    let image =
+        ConfigImage::build(&config, ImageTime::DEFAULT).map_err(|error| error.to_string())?;
+    Ok(BuiltConfig { config, image })
 }
 
 async fn os_image(

@@ -397,3 +397,30 @@ async fn os_images_are_served_in_ranges_as_bmcs_read_them() {
     );
     served.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_config_is_also_a_nocloud_seed_folder() {
+    let served = serve(None, None).await;
+    let server_doc = served.model.provisioning_server().expect("a server");
+    let token = served.token(TokenPurpose::ConfigImage);
+    let image_url = served.local(&server_doc.config_image_url("n1", &token));
+    let folder = image_url
+        .strip_suffix("cidata.iso")
+        .expect("the image's folder")
+        .to_string();
+    let node = served.model.node("n1").expect("n1");
+    let config = NodeConfig::render(&served.model, node, &served.revision).expect("config");
+    for part in aero_baremetal::ConfigPart::ALL {
+        let (status, body) = served.get(&format!("{folder}{}", part.file_name())).await;
+        assert_eq!(status, 200, "{part}");
+        assert_eq!(String::from_utf8(body).expect("text"), config.part(part));
+    }
+    assert_eq!(
+        served.get(&format!("{folder}vendor-data")).await,
+        (200, Vec::new())
+    );
+    assert_eq!(served.get(&format!("{folder}other-file")).await.0, 404);
+    let wrong = folder.replace(token.expose(), &"0".repeat(32));
+    assert_eq!(served.get(&format!("{wrong}user-data")).await.0, 404);
+    served.server.shutdown().await;
+}
