@@ -10,7 +10,9 @@
 //!   logged error naming both digests);
 //! - `GET /config-images/<node>/<token>/cidata.iso`: its NoCloud config image, built on
 //!   demand from the pinned revision ([`aero_baremetal::ConfigImage::build`]) and kept in
-//!   memory by node;
+//!   memory by node; the same folder serves `user-data`, `meta-data`, `network-config` and
+//!   an empty `vendor-data` as a NoCloud seed (`ds=nocloud;s=<folder>/`) for an installer
+//!   whose BMC has no second slot for the image;
 //! - `POST /phone-home/<node>/<token>`: what cloud-init's `phone_home` module posts
 //!   (form-encoded `instance_id`, `hostname`, `fqdn`, `pub_key_*`) once the installed
 //!   system boots, recorded in the workflow store

@@ -345,3 +345,82 @@ async fn tls_serves_the_same_bytes() {
     assert_ne!(plain_status, Some(200));
     served.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn os_images_are_served_in_ranges_as_bmcs_read_them() {
+    let served = serve(None, None).await;
+    let server_doc = served.model.provisioning_server().expect("a server");
+    let image = served
+        .model
+        .node("n1")
+        .expect("n1")
+        .os_image
+        .clone()
+        .expect("an image");
+    let url = served.local(&os_image_url(server_doc, &image));
+    let ranged = |range: &'static str| {
+        let request = served.client.get(&url).header("range", range);
+        async move {
+            let response = request.send().await.expect("an answer");
+            let status = response.status().as_u16();
+            let content_range = response
+                .headers()
+                .get("content-range")
+                .map(|value| value.to_str().expect("text").to_string());
+            let body = response.bytes().await.expect("a body").to_vec();
+            (status, content_range, body)
+        }
+    };
+    let length = served.os_bytes.len();
+    let (status, content_range, body) = ranged("bytes=1000-1999").await;
+    assert_eq!(status, 206);
+    assert_eq!(
+        content_range.as_deref(),
+        Some(format!("bytes 1000-1999/{length}").as_str())
+    );
+    assert_eq!(body, served.os_bytes[1000..2000]);
+    let (status, _, body) = ranged("bytes=-10").await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (206, &served.os_bytes[length - 10..])
+    );
+    let (status, _, body) = ranged("bytes=299990-").await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (206, &served.os_bytes[299_990..])
+    );
+    let (status, content_range, _) = ranged("bytes=400000-").await;
+    assert_eq!(status, 416);
+    assert_eq!(
+        content_range.as_deref(),
+        Some(format!("bytes */{length}").as_str())
+    );
+    served.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_config_is_also_a_nocloud_seed_folder() {
+    let served = serve(None, None).await;
+    let server_doc = served.model.provisioning_server().expect("a server");
+    let token = served.token(TokenPurpose::ConfigImage);
+    let image_url = served.local(&server_doc.config_image_url("n1", &token));
+    let folder = image_url
+        .strip_suffix("cidata.iso")
+        .expect("the image's folder")
+        .to_string();
+    let node = served.model.node("n1").expect("n1");
+    let config = NodeConfig::render(&served.model, node, &served.revision).expect("config");
+    for part in aero_baremetal::ConfigPart::ALL {
+        let (status, body) = served.get(&format!("{folder}{}", part.file_name())).await;
+        assert_eq!(status, 200, "{part}");
+        assert_eq!(String::from_utf8(body).expect("text"), config.part(part));
+    }
+    assert_eq!(
+        served.get(&format!("{folder}vendor-data")).await,
+        (200, Vec::new())
+    );
+    assert_eq!(served.get(&format!("{folder}other-file")).await.0, 404);
+    let wrong = folder.replace(token.expose(), &"0".repeat(32));
+    assert_eq!(served.get(&format!("{wrong}user-data")).await.0, 404);
+    served.server.shutdown().await;
+}

@@ -91,7 +91,8 @@ impl NodeBmc {
     /// would otherwise fail every retry).
     pub(super) fn failure(&self, error: BmcError) -> StepError {
         self.shared.sessions().remove(&self.node.name);
-        tracing::warn!(node = %self.node.name, error = %error, "BMC operation failed");
+        let message = self.env().redactor.scrub(&error.to_string());
+        tracing::warn!(node = %self.node.name, error = %message, "BMC operation failed");
         StepError::from_error(&error)
     }
 

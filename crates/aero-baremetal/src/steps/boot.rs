@@ -1,7 +1,7 @@
 //! The boot override: once from the virtual CD in the node's boot mode (provisioning), or
 //! none (teardown).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use aero_bmc::{BootMode, BootOverride, BootPersistence, BootSettings, BootTarget};
 use aero_workflow::{Decision, Pending, Step, StepContext, StepError};
@@ -42,18 +42,30 @@ impl BootModeName {
     }
 }
 
-/// What the step sees: the BMC's settings, and whether this step set an override the BMC
-/// does not read back (iDRAC's one-time virtual CD boot through a configuration job).
+/// What the step sees: the BMC's settings, and what this step's own request did.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct BootObserved {
     pub(super) settings: BootSettings,
-    pub(super) applied_unreadable: bool,
+    pub(super) own_request: OwnRequest,
+}
+
+/// Whether this step object set the override, and whether the BMC reads it back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum OwnRequest {
+    /// Not yet (or set by a worker that crashed: it is set again, which is harmless).
+    None,
+    /// Set and read back: the BMC's settings show the target, though some BMCs report
+    /// their own persistence (sushy's fake driver keeps `Continuous` after a `Once`).
+    ReadsBack,
+    /// Set through another mechanism (iDRAC's one-time virtual CD boot through a
+    /// configuration job): the settings never show it.
+    Unreadable,
 }
 
 pub(super) struct Boot {
     node: NodeBmc,
     wanted: BootWanted,
-    applied_unreadable: AtomicBool,
+    own_request: Mutex<OwnRequest>,
 }
 
 impl Boot {
@@ -61,7 +73,14 @@ impl Boot {
         Boot {
             node,
             wanted,
-            applied_unreadable: AtomicBool::new(false),
+            own_request: Mutex::new(OwnRequest::None),
+        }
+    }
+
+    fn own_request(&self) -> OwnRequest {
+        match self.own_request.lock() {
+            Ok(own_request) => *own_request,
+            Err(poisoned) => *poisoned.into_inner(),
         }
     }
 
@@ -86,7 +105,7 @@ impl Step for Boot {
             .map_err(|error| self.node.failure(error))?;
         Ok(BootObserved {
             settings,
-            applied_unreadable: self.applied_unreadable.load(Ordering::SeqCst),
+            own_request: self.own_request(),
         })
     }
 
@@ -118,8 +137,14 @@ impl Step for Boot {
             .set_boot_override(&request)
             .await
             .map_err(|error| self.node.failure(error))?;
-        if !applied.reads_back {
-            self.applied_unreadable.store(true, Ordering::SeqCst);
+        let own = if applied.reads_back {
+            OwnRequest::ReadsBack
+        } else {
+            OwnRequest::Unreadable
+        };
+        match self.own_request.lock() {
+            Ok(mut own_request) => *own_request = own,
+            Err(poisoned) => *poisoned.into_inner() = own,
         }
         Ok(serde_json::json!({
             "target": applied.target,
@@ -142,7 +167,7 @@ pub(super) fn decide_boot(
         BootWanted::Cleared => {
             let cleared = matches!(settings.target, None | Some(BootTarget::None))
                 || settings.persistence.is_none();
-            if cleared || observed.applied_unreadable {
+            if cleared || observed.own_request == OwnRequest::Unreadable {
                 Decision::done(serde_json::json!({ "boot": "none" }))
             } else {
                 Decision::Act(BootOp::Clear)
@@ -162,14 +187,19 @@ pub(super) fn decide_boot(
                     allowed.join(", ")
                 ));
             }
-            let shown = settings.target == Some(BootTarget::Cd)
-                && settings.persistence == Some(BootPersistence::Once)
+            let target_shown = settings.target == Some(BootTarget::Cd)
                 && settings.mode.is_none_or(|reported| reported == wanted_mode);
-            if shown || observed.applied_unreadable {
+            // Another persistence is accepted only after this step's own request: an
+            // override found set to CD continuously is set again, once.
+            let shown = target_shown
+                && (settings.persistence == Some(BootPersistence::Once)
+                    || observed.own_request == OwnRequest::ReadsBack);
+            if shown || observed.own_request == OwnRequest::Unreadable {
                 Decision::done(serde_json::json!({
                     "boot": "cd",
-                    "persistence": "once",
+                    "persistence_reported": settings.persistence.map(BootPersistence::as_str),
                     "mode": wanted_mode.as_str(),
+                    "reads_back": observed.own_request != OwnRequest::Unreadable,
                 }))
             } else {
                 Decision::Act(BootOp::CdOnce { mode })

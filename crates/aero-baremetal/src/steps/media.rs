@@ -80,42 +80,48 @@ impl Step for Eject {
 /// slot (by the node's preference), or leaves the config image to HTTP.
 pub(super) struct Insert {
     node: NodeBmc,
-    os_url: String,
-    config_url: String,
+    /// The OS image's and the config image's URLs, or why the node has none (a node
+    /// without an OS image fails this step, not the whole action).
+    urls: Result<(String, String), String>,
 }
 
 impl Insert {
     /// The step, with the node's image URLs (derived from the pinned revision; the config
     /// image's token is registered with the redactor).
-    pub(super) fn new(node: NodeBmc) -> Result<Self, String> {
-        let env = node.env();
-        let name = &node.node.name;
-        let server = env.model.provisioning_server().ok_or_else(|| {
-            "the site has no aerostat/ProvisioningServer/v1: the images have no URL".to_string()
-        })?;
-        let image = node.node.os_image.as_ref().ok_or_else(|| {
-            format!("node `{name}` has no OS image (platform.image names no aerostat/OsImage/v1)")
-        })?;
-        let token = NodeToken::derive(
-            &server.token_key,
-            TokenPurpose::ConfigImage,
-            name,
-            &env.revision_id,
-        );
-        env.redactor.add_secret(token.expose());
-        Ok(Insert {
-            os_url: os_image_url(server, image),
-            config_url: server.config_image_url(name, &token),
-            node,
-        })
+    pub(super) fn new(node: NodeBmc) -> Self {
+        let urls = image_urls(&node);
+        Insert { node, urls }
     }
 
     fn url(&self, image: ImageKind) -> &str {
-        match image {
-            ImageKind::Os => &self.os_url,
-            ImageKind::Config => &self.config_url,
+        match (&self.urls, image) {
+            (Ok((os, _)), ImageKind::Os) => os,
+            (Ok((_, config)), ImageKind::Config) => config,
+            (Err(_), _) => "",
         }
     }
+}
+
+fn image_urls(node: &NodeBmc) -> Result<(String, String), String> {
+    let env = node.env();
+    let name = &node.node.name;
+    let server = env.model.provisioning_server().ok_or_else(|| {
+        "the site has no aerostat/ProvisioningServer/v1: the images have no URL".to_string()
+    })?;
+    let image = node.node.os_image.as_ref().ok_or_else(|| {
+        format!("node `{name}` has no OS image (platform.image names no aerostat/OsImage/v1)")
+    })?;
+    let token = NodeToken::derive(
+        &server.token_key,
+        TokenPurpose::ConfigImage,
+        name,
+        &env.revision_id,
+    );
+    env.redactor.add_secret(token.expose());
+    Ok((
+        os_image_url(server, image),
+        server.config_image_url(name, &token),
+    ))
 }
 
 /// The slots chosen for the images: the OS slot, and the config slot if any. Pure.
@@ -195,6 +201,9 @@ impl Step for Insert {
     ) -> Decision<MediaOp> {
         // Inserting returns once the BMC reports the image, and inserting an image a slot
         // already holds sends nothing: a pending insert is decided from the slots alone.
+        if let Err(reason) = &self.urls {
+            return Decision::fail(reason.clone());
+        }
         let (os_slot, config_slot) = match choose(&self.node.node.media, slots) {
             Ok(choice) => choice,
             Err(reason) => return Decision::fail(reason),

@@ -349,7 +349,8 @@ pub struct BaremetalEnvironment {
     /// Opens BMCs (`aero_redfish::RedfishConnector` in production).
     pub connector: Arc<dyn BmcConnector>,
     /// Where tokens and BMC passwords are registered, so nothing the run writes shows
-    /// them.
+    /// them: the workflow store's redactor (the same shared one), since a BMC's error
+    /// can quote an image URL and its token.
     pub redactor: SharedRedactor,
 }
 
@@ -430,7 +431,7 @@ fn build(env: &Arc<bmc::Shared>, spec: &StepSpec) -> Result<Box<dyn DynStep>, Bu
             erase(power::Power::new(handle, target, Pace::of(spec)))
         }
         EJECT_MEDIA => erase(media::Eject::new(handle)),
-        INSERT_MEDIA => erase(media::Insert::new(handle).map_err(invalid)?),
+        INSERT_MEDIA => erase(media::Insert::new(handle)),
         BOOT_OVERRIDE => {
             let target = match param("target") {
                 Some("cd") => boot::BootWanted::CdOnce,

@@ -761,3 +761,124 @@ fn power_decisions_wait_for_requests_to_land() {
     check_power(On, PowerState::On, None, Some(30), "done since 970000");
     check_power(On, PowerState::On, Some(10), Some(30), "done since 990000");
 }
+
+#[track_caller]
+fn check_boot(
+    target: Option<BootTarget>,
+    persistence: Option<BootPersistence>,
+    own_request: boot::OwnRequest,
+    expected: &str,
+) {
+    let observed = boot::BootObserved {
+        settings: BootSettings {
+            target,
+            persistence,
+            mode: Some(BootMode::Uefi),
+            allowed_targets: Vec::new(),
+            allowed_modes: Vec::new(),
+        },
+        own_request,
+    };
+    let decision = boot::decide_boot(
+        boot::BootWanted::CdOnce,
+        boot::BootModeName::Uefi,
+        &observed,
+    );
+    let got = match decision {
+        aero_workflow::Decision::Done { .. } => "done".to_string(),
+        aero_workflow::Decision::Act(op) => format!("act {op:?}"),
+        aero_workflow::Decision::Wait { .. } => "wait".to_string(),
+        aero_workflow::Decision::Fail { reason } => format!("fail {reason}"),
+    };
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn a_cd_override_found_set_continuously_is_set_once_by_the_step() {
+    use boot::OwnRequest::{None as NotYet, ReadsBack, Unreadable};
+    let act = "act CdOnce { mode: Uefi }";
+    check_boot(
+        Some(BootTarget::Hdd),
+        Some(BootPersistence::Continuous),
+        NotYet,
+        act,
+    );
+    check_boot(
+        Some(BootTarget::Cd),
+        Some(BootPersistence::Once),
+        NotYet,
+        "done",
+    );
+    // Found continuous: set once; a BMC that keeps reporting continuous afterwards (sushy's
+    // fake driver) does not make the step set it forever.
+    check_boot(
+        Some(BootTarget::Cd),
+        Some(BootPersistence::Continuous),
+        NotYet,
+        act,
+    );
+    check_boot(
+        Some(BootTarget::Cd),
+        Some(BootPersistence::Continuous),
+        ReadsBack,
+        "done",
+    );
+    check_boot(
+        Some(BootTarget::Hdd),
+        Some(BootPersistence::Continuous),
+        ReadsBack,
+        act,
+    );
+    // Applied through a job the settings never show.
+    check_boot(
+        Some(BootTarget::Hdd),
+        Some(BootPersistence::Continuous),
+        Unreadable,
+        "done",
+    );
+}
+
+#[tokio::test]
+async fn a_node_without_an_os_image_fails_its_insert_step_only() {
+    let mut setup = Setup::new(matching_bmc()).await;
+    let mut model = (*setup.model).clone();
+    for node in &mut model.nodes {
+        node.os_image = None;
+    }
+    setup.model = Arc::new(model);
+    let timing = fast_timing(Duration::from_secs(20));
+    let engine = setup.engine(ProcessIdentity::current());
+    let id = engine
+        .submit(&setup.provision_action(&timing))
+        .await
+        .expect("submit");
+    assert_eq!(engine.run(&id).await.expect("run"), ActionState::Failed);
+    let error = setup.step_error(&id, "provision/n1/insert-media").await;
+    assert!(error.contains("has no OS image"), "{error}");
+    assert_eq!(setup.harness.fake.count(FakeOperation::InsertMedia), 0);
+    assert!(setup.step_error(&id, "preflight/n1").await.is_empty());
+}
+
+#[tokio::test]
+async fn an_unreachable_bmc_is_retried_with_a_new_session() {
+    let setup = Setup::new(matching_bmc()).await;
+    setup.harness.fake.fail_next(
+        FakeOperation::Inventory,
+        BmcError::Unreachable {
+            bmc: ENDPOINT.to_string(),
+            operation: "reading the inventory".to_string(),
+            source: aero_bmc::Cause::boxed("connection reset"),
+        },
+    );
+    let timing = fast_timing(Duration::from_secs(20));
+    let engine = setup.engine(ProcessIdentity::current());
+    let id = engine
+        .submit(&setup.action(vec![preflight_spec(setup.node(), &timing)]))
+        .await
+        .expect("submit");
+    assert_eq!(engine.run(&id).await.expect("run"), ActionState::Succeeded);
+    let detail = setup.store.show(&id).await.expect("show");
+    assert_eq!(detail.steps[0].attempts, 2);
+    // The failed session was dropped: the retry logged in again.
+    assert_eq!(setup.harness.connector.connections(), 2);
+}
