@@ -67,12 +67,31 @@ pub struct WorkerSetup {
 pub struct DeployProvider {
     store: Store,
     setup: WorkerSetup,
+    /// The bare-metal steps of every action prepared, whose BMC sessions stay open for
+    /// the action's steps.
+    prepared: std::sync::Mutex<Vec<BaremetalSteps>>,
 }
 
 impl DeployProvider {
     /// A provider reading snapshots from `store`.
     pub fn new(store: Store, setup: WorkerSetup) -> Self {
-        DeployProvider { store, setup }
+        DeployProvider {
+            store,
+            setup,
+            prepared: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Ends the BMC sessions the prepared actions' steps opened (BMCs allow few at a
+    /// time): call it when the actions run here have ended.
+    pub async fn close_sessions(&self) {
+        let prepared: Vec<BaremetalSteps> = match self.prepared.lock() {
+            Ok(mut prepared) => prepared.drain(..).collect(),
+            Err(poisoned) => poisoned.into_inner().drain(..).collect(),
+        };
+        for steps in prepared {
+            steps.close_sessions().await;
+        }
     }
 }
 
@@ -185,14 +204,18 @@ impl RegistryProvider for DeployProvider {
                 },
             )?;
             self.setup.artifacts.serve(&site, action).await?;
-            BaremetalSteps::new(BaremetalEnvironment {
+            let steps = BaremetalSteps::new(BaremetalEnvironment {
                 site: site.site.clone(),
                 revision_id: site.revision_id.clone(),
                 model: site.model.clone(),
                 connector: self.setup.connector.clone(),
                 redactor: self.setup.redactor.clone(),
-            })
-            .register(&mut registry);
+            });
+            steps.register(&mut registry);
+            match self.prepared.lock() {
+                Ok(mut prepared) => prepared.push(steps),
+                Err(poisoned) => poisoned.into_inner().push(steps),
+            }
         }
         Ok(Arc::new(registry))
     }

@@ -215,7 +215,7 @@ fn engine(
     store: &Store,
     keys: &KeyArgs,
     config: EngineConfig,
-) -> Result<Engine, Failure> {
+) -> (Engine, Arc<DeployProvider>) {
     let key_roots = context
         .repos(&[])
         .map(|repos| repos.into_iter().map(|repo| repo.path).collect())
@@ -230,8 +230,11 @@ fn engine(
         connector: Arc::new(aero_redfish::port::RedfishConnector::new()),
         artifacts: super::artifacts::host(context, store),
     };
-    let provider = DeployProvider::new(store.clone(), setup);
-    Ok(Engine::new(store.clone(), Arc::new(provider), config))
+    let provider = Arc::new(DeployProvider::new(store.clone(), setup));
+    (
+        Engine::new(store.clone(), provider.clone(), config),
+        provider,
+    )
 }
 
 /// Runs action `id` in this process to its end (or until it is paused or stopped),
@@ -242,7 +245,7 @@ pub async fn run_here(
     id: &str,
     keys: &KeyArgs,
 ) -> Result<ActionState, Failure> {
-    let engine = engine(context, store, keys, EngineConfig::default())?;
+    let (engine, provider) = engine(context, store, keys, EngineConfig::default());
     let total = store.action(id).await.or_fail()?.step_count.max(0) as u64;
     let progress =
         super::progress::Progress::start(engine.subscribe(), id, total, context.redactor.clone());
@@ -260,6 +263,7 @@ pub async fn run_here(
     };
     let outcome = engine.run(id).await;
     stopper.abort();
+    provider.close_sessions().await;
     progress.finish().await;
     let state = outcome.or_fail()?;
     let summary = store.action(id).await.or_fail()?;
@@ -327,7 +331,7 @@ pub async fn worker(context: &Context, args: WorkerArgs) -> Result<ExitCode, Fai
             args.heartbeat, args.lease_ttl
         )));
     }
-    let engine = engine(context, &store, &args.keys, config)?;
+    let (engine, provider) = engine(context, &store, &args.keys, config);
     let (shutdown, watcher) = watch::channel(false);
     tokio::spawn(async move {
         let mut terminate =
@@ -363,6 +367,7 @@ pub async fn worker(context: &Context, args: WorkerArgs) -> Result<ExitCode, Fai
     );
     let worked = engine.work(watcher).await;
     printer.abort();
+    provider.close_sessions().await;
     store.close().await.or_fail()?;
     worked.or_fail()?;
     eprintln!("aero worker {}: stopped", engine.worker_id());
