@@ -293,11 +293,13 @@ fn system_uuid(node: &str) -> &'static str {
 fn assert_no_secret(secrets: &[String], what: &str, haystack: &[u8]) {
     let haystack = String::from_utf8_lossy(haystack);
     for secret in secrets {
-        assert!(
-            !haystack.contains(secret.as_str()),
-            "{what} holds a secret value ({} chars)",
-            secret.len()
-        );
+        for form in support::encodings(secret) {
+            assert!(
+                !haystack.contains(form.as_str()),
+                "{what} holds a secret value ({} chars) in one of its encodings",
+                secret.len()
+            );
+        }
     }
 }
 
@@ -603,4 +605,65 @@ fn a_detached_action_is_stopped_then_resumed_here_to_the_end() {
     exits(&resumed, 0);
     let done = json(&aero(lab.path(), &["actions", "show", &id, "-o", "json"]));
     assert_eq!(done["action"]["state"], "succeeded", "{done:#}");
+}
+
+#[test]
+fn a_bmc_that_is_down_stops_the_action_at_preflight_before_any_node_is_touched() {
+    let lab = Lab::up();
+    // Kill the emulator of lon1-wk02: its BMC no longer answers.
+    let record: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(lab.path().join("lab").join(SITE).join("lab.json")).unwrap(),
+    )
+    .unwrap();
+    let emulators = record["emulators"]
+        .as_array()
+        .expect("emulators in lab.json");
+    let pid = emulators
+        .iter()
+        .find(|emulator| emulator["node"] == "lon1-wk02")
+        .unwrap()["pid"]
+        .as_i64()
+        .unwrap();
+    let killed = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+
+    let deploy = aero(lab.path(), &["deploy", SITE, "--yes", "--no-observe"]);
+    exits(&deploy, 1);
+    let notes = text(&deploy.stderr);
+    assert!(notes.contains("preflight/lon1-wk02"), "{notes}");
+    // No node was touched: lon1-wk01's BMC received no change at all.
+    assert!(
+        changing_requests(&lab, "lon1-wk01").is_empty(),
+        "{:?}",
+        changing_requests(&lab, "lon1-wk01")
+    );
+    let actions = json(&aero(lab.path(), &["actions", "list", "-o", "json"]));
+    assert_eq!(actions[0]["state"], "failed");
+    let show = json(&aero(
+        lab.path(),
+        &[
+            "actions",
+            "show",
+            actions[0]["id"].as_str().unwrap(),
+            "-o",
+            "json",
+        ],
+    ));
+    let preflight = show["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|step| step["id"] == "preflight/lon1-wk02")
+        .unwrap();
+    assert_eq!(preflight["state"], "failed");
+    assert!(
+        preflight["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("127.0.0.1"),
+        "the failure names the BMC: {preflight:#}"
+    );
 }

@@ -8,10 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use base64::Engine as _;
-
 mod support;
-use support::{copy_tree, workspace};
+use support::{copy_tree, encodings, workspace};
 
 struct Lab {
     dir: tempfile::TempDir,
@@ -65,29 +63,6 @@ metadata:
 data:
   url: https://svc-user:PASSWORD@probe.example.com/
 ";
-
-fn encodings(secret: &str) -> Vec<String> {
-    let mut forms = vec![secret.to_string()];
-    let url: String = secret
-        .bytes()
-        .map(|byte| {
-            if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
-                (byte as char).to_string()
-            } else {
-                format!("%{byte:02X}")
-            }
-        })
-        .collect();
-    forms.push(url.clone());
-    forms.push(url.to_lowercase());
-    forms.push(base64::engine::general_purpose::STANDARD.encode(secret));
-    forms.push(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
-    let json = serde_json::to_string(secret).unwrap();
-    forms.push(json[1..json.len() - 1].to_string());
-    forms.sort();
-    forms.dedup();
-    forms
-}
 
 fn files_under(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
     for entry in std::fs::read_dir(dir).unwrap() {

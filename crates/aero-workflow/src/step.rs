@@ -127,7 +127,11 @@ impl<Op> Decision<Op> {
     }
 }
 
-/// An intent journaled without a result: its side effect may or may not have happened.
+/// The last side effect of a step whose run was cut short: its intent was journaled, and
+/// either no result (the effect may or may not have happened) or a result but not the
+/// step's end (it happened, and may not show yet: a BMC applies a power change seconds
+/// later). Either way the step must observe, and wait for convergence, before acting
+/// again.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pending<Op> {
     /// The side effect that was about to be performed.

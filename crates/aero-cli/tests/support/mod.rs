@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use base64::Engine as _;
+
 /// The workspace root (where `site-manifests/` lives).
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,4 +38,29 @@ pub fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// The forms a leaked secret would take: clear, URL-encoded (both cases), base64
+/// (standard and URL-safe) and JSON-escaped.
+pub fn encodings(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_string()];
+    let url: String = secret
+        .bytes()
+        .map(|byte| {
+            if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+                (byte as char).to_string()
+            } else {
+                format!("%{byte:02X}")
+            }
+        })
+        .collect();
+    forms.push(url.clone());
+    forms.push(url.to_lowercase());
+    forms.push(base64::engine::general_purpose::STANDARD.encode(secret));
+    forms.push(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
+    let json = serde_json::to_string(secret).unwrap();
+    forms.push(json[1..json.len() - 1].to_string());
+    forms.sort();
+    forms.dedup();
+    forms
 }

@@ -331,6 +331,31 @@ impl Store {
             .collect()
     }
 
+    /// The last intent journaled for step `step` of action `id`: its op and when.
+    async fn last_intent(
+        &self,
+        id: &str,
+        step: &str,
+    ) -> Result<Option<(serde_json::Value, i64)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT data, at_ms FROM journal WHERE action_id = $1 AND step_id = $2 \
+             AND kind = $3 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(id)
+        .bind(step)
+        .bind(EntryKind::Intent.name())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db(self, "reading a step's last intent"))?;
+        match row {
+            Some(row) => Ok(Some((
+                json_column(&row, "data")?.unwrap_or_default(),
+                get(&row, "at_ms")?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
     /// Everything a worker needs to (re)start an action.
     pub(crate) async fn load(&self, id: &str) -> Result<LoadedAction, StoreError> {
         let summary = self.action(id).await?;
@@ -357,14 +382,21 @@ impl Store {
             let state: String = get(row, "state")?;
             let tolerated: Option<String> = get(row, "tolerated_by")?;
             let intent_at: Option<i64> = get(row, "intent_at")?;
+            let spec: StepSpec = serde_json::from_str(&spec_text)
+                .map_err(|error| decode_error("step spec", error))?;
+            let state = step_state(&state)?;
             let open_intent = match intent_at {
                 Some(at) => Some((json_column(row, "intent_data")?.unwrap_or_default(), at)),
+                // A step cut short after a side effect was acknowledged (its result is
+                // journaled, its end is not): the effect may not show yet (a BMC applies
+                // power changes seconds later), so the step gets it as pending too and
+                // waits for it to converge instead of requesting it again.
+                None if state == StepState::Running => self.last_intent(id, &spec.id).await?,
                 None => None,
             };
             steps.push(LoadedStep {
-                spec: serde_json::from_str(&spec_text)
-                    .map_err(|error| decode_error("step spec", error))?,
-                state: step_state(&state)?,
+                spec,
+                state,
                 attempts: u32::try_from(get::<i64>(row, "attempts")?).unwrap_or(u32::MAX),
                 output: json_column(row, "output")?,
                 error: get(row, "error")?,
