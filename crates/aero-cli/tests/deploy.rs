@@ -415,8 +415,16 @@ fn crash_points() -> Vec<String> {
     }
 }
 
-/// Power and media requests the lab's emulators received, from their access logs (each
-/// emulator logs every request it serves): `(resets, media inserts)`.
+/// Whether an access-log line records a request the emulator answered with 2xx.
+fn served(line: &str) -> bool {
+    line.rsplit('"')
+        .next()
+        .and_then(|rest| rest.split_whitespace().next())
+        .is_some_and(|status| status.starts_with('2'))
+}
+
+/// Power and media requests the lab's emulators served, from their access logs (each
+/// emulator logs every request): `(resets, media inserts)`.
 fn bmc_requests(lab: &Lab) -> (usize, usize) {
     let logs = lab.path().join("lab").join(SITE).join("logs");
     let mut counts = (0, 0);
@@ -426,7 +434,12 @@ fn bmc_requests(lab: &Lab) -> (usize, usize) {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        for line in text.lines().filter(|line| line.contains("POST /redfish")) {
+        // Requests the emulator served (2xx): a request cut off in flight by the kill is
+        // logged with an error status and changed nothing.
+        for line in text
+            .lines()
+            .filter(|line| line.contains("POST /redfish") && served(line))
+        {
             if line.contains("ComputerSystem.Reset") {
                 counts.0 += 1;
             }
