@@ -33,7 +33,7 @@ pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
         }
         NodeCommand::List { site, output, keys } => {
             let rendered = render(context, &repos, &site, &keys)?;
-            let model = HostModel::from_site(&rendered).or_fail()?;
+            let model = site_model(context, &site, &rendered)?;
             let rows: Vec<NodeRow> = model.nodes().iter().map(NodeRow::of).collect();
             emit(&context.redactor, output, &rows, nodes_table).map_err(output_failure)?;
             Ok(ExitCode::SUCCESS)
@@ -46,7 +46,7 @@ pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
             keys,
         } => {
             let rendered = render(context, &repos, &site, &keys)?;
-            let config = node_config(&rendered, &node)?;
+            let config = node_config(context, &site, &rendered, &node)?;
             let parts: Vec<ConfigPart> = match part {
                 Some(part) => vec![part.into()],
                 None => ConfigPart::ALL.to_vec(),
@@ -79,7 +79,7 @@ pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
             keys,
         } => {
             let rendered = render(context, &repos, &site, &keys)?;
-            let config = node_config(&rendered, &node)?;
+            let config = node_config(context, &site, &rendered, &node)?;
             let time = time.map_or(ImageTime::DEFAULT, ImageTime::from_unix_seconds);
             let image = ConfigImage::build(&config, time).or_fail()?;
             std::fs::write(&output, image.bytes()).map_err(|error| {
@@ -191,9 +191,31 @@ fn render(
     Ok(rendered)
 }
 
-/// A node's config at the rendered revision.
-fn node_config(rendered: &RenderedSite, node: &str) -> Result<NodeConfig, Failure> {
-    let model = HostModel::from_site(rendered).or_fail()?;
+/// The site's host model, pointed at the lab's stand-ins when a lab is up for the site
+/// (what a deploy would use), saying so on stderr.
+fn site_model(
+    context: &Context,
+    site: &str,
+    rendered: &RenderedSite,
+) -> Result<HostModel, Failure> {
+    let mut model = HostModel::from_site(rendered).or_fail()?;
+    if let Some(overrides) = aero_lab::active_targets(&context.state_dir, site).or_fail()? {
+        eprintln!(
+            "aero: site {site}: targeting the local lab's stand-ins (`aero lab down {site}` to target the real machines)"
+        );
+        model.apply_overrides(site, &overrides).or_fail()?;
+    }
+    Ok(model)
+}
+
+/// A node's config at the rendered revision, as a deploy would serve it.
+fn node_config(
+    context: &Context,
+    site: &str,
+    rendered: &RenderedSite,
+    node: &str,
+) -> Result<NodeConfig, Failure> {
+    let model = site_model(context, site, rendered)?;
     let node = model.node(node).or_fail()?;
     let revision = rendered.revision_id().unwrap_or_default();
     NodeConfig::render(&model, node, revision).or_fail()
