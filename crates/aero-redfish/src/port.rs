@@ -614,11 +614,7 @@ impl Bmc for RedfishSystem {
             },
             mode: outcome.mode.as_deref().and_then(port_boot_mode),
             fell_back_to_once: outcome.fell_back_to_once,
-            // What a BMC does not report cannot be read back: the caller must not wait
-            // for it (sushy-emulator always reports `Continuous`).
-            reads_back: matches!(outcome.method, BootMethod::Patch(_))
-                && !(request.persistence == aero_bmc::BootPersistence::Once
-                    && self.quirks().boot_persistence_unreported),
+            reads_back: matches!(outcome.method, BootMethod::Patch(_)),
             notes: outcome.notes,
         })
     }

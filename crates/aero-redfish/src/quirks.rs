@@ -53,9 +53,6 @@ pub struct QuirkFlags {
     pub boot_mode_applies_at_reboot: Option<bool>,
     /// Only these virtual media slot ids may take an image, in this order.
     pub virtual_media_slots: Option<Vec<String>>,
-    /// `BootSourceOverrideEnabled` is accepted but not reported (the BMC always says
-    /// `Continuous`), so a one-time override never reads back as `Once`.
-    pub boot_persistence_unreported: Option<bool>,
 }
 
 /// One row of the quirk table.
@@ -115,8 +112,6 @@ pub struct Quirks {
     pub boot_mode_applies_at_reboot: bool,
     /// See [`QuirkFlags::virtual_media_slots`].
     pub virtual_media_slots: Option<Vec<String>>,
-    /// See [`QuirkFlags::boot_persistence_unreported`].
-    pub boot_persistence_unreported: bool,
 }
 
 impl Quirks {
@@ -155,9 +150,6 @@ impl Quirks {
         }
         if let Some(value) = &flags.virtual_media_slots {
             self.virtual_media_slots = Some(value.clone());
-        }
-        if let Some(value) = flags.boot_persistence_unreported {
-            self.boot_persistence_unreported = value;
         }
     }
 
@@ -346,13 +338,10 @@ impl QuirkTable {
                 r"^Sushy Emulator$",
                 QuirkFlags {
                     connection_close: Some(true),
-                    boot_persistence_unreported: Some(true),
                     ..QuirkFlags::default()
                 },
                 "sushy-tools' emulator (Werkzeug) closes the connection after every answer \
-                 (Connection: close), so keep-alive only costs failed reuses; it ignores \
-                 BootSourceOverrideEnabled and always reports Continuous (sushy_tools \
-                 emulator/main.py, system_resource PATCH)",
+                 (Connection: close), so keep-alive only costs failed reuses",
             ),
         ])
     }
