@@ -1,8 +1,9 @@
 //! Load throughput on a YAML file: `cargo run --release -p aero-yaml --example time_load -- FILE [RUNS]`.
 //!
 //! Loads FILE (a multi-document stream) RUNS times (default 5) in both dialects and prints the
-//! best time and MiB/s of each, plus the `saphyr-parser` events and the fast source's events
-//! alone for comparison. On a busy
+//! best time and MiB/s of each, the loader as it was when one unreadable document sent the
+//! whole stream to saphyr, the share of bytes the fast source reads, plus the `saphyr-parser`
+//! events and the fast source's events alone for comparison. On a busy
 //! machine wall times vary widely; `valgrind --tool=callgrind` instruction counts on a smaller
 //! file compare versions more reliably.
 
@@ -54,6 +55,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         report(&format!("load_all {dialect:?}"), text.len(), timing);
     }
+    let options = LoadOptions::new(Dialect::Yaml12);
+    let whole = best_of(runs, || {
+        aero_yaml::testing::load_all_whole_stream_fallback(&text, &options).map_or(0, |d| d.len())
+    });
+    report("whole-stream fallback Yaml12", text.len(), whole);
+    let (fast_bytes, total) = aero_yaml::testing::fast_byte_share(&text);
+    println!(
+        "fast path reads {fast_bytes} of {total} bytes ({:.1} %); saphyr the documents it leaves",
+        100.0 * fast_bytes as f64 / total.max(1) as f64
+    );
     let events = best_of(runs, || saphyr_parser::Parser::new_from_str(&text).count());
     report("saphyr-parser events alone", text.len(), events);
     match aero_yaml::testing::count_fast_events(&text) {
