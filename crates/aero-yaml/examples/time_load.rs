@@ -1,4 +1,4 @@
-//! Load throughput on a YAML file: `cargo run --release -p aero-yaml --example time_load -- FILE [RUNS]`.
+//! Load throughput on a YAML file: `cargo run --release -p aero-yaml --example time_load -- FILE [RUNS] [load|whole]`.
 //!
 //! Loads FILE (a multi-document stream) RUNS times (default 5) in both dialects and prints the
 //! best time and MiB/s of each, the loader as it was when one unreadable document sent the
@@ -32,13 +32,30 @@ fn report(label: &str, bytes: usize, (time, count): (Duration, usize)) {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().ok_or("usage: time_load FILE [RUNS]")?;
+    let path = args
+        .next()
+        .ok_or("usage: time_load FILE [RUNS] [load|whole]")?;
     let runs: usize = args
         .next()
         .map(|runs| runs.parse())
         .transpose()?
         .unwrap_or(5);
+    // `load` or `whole` runs that loader alone once per run (Yaml12), for instruction counts
+    // (`perf stat -e instructions:u`), which a busy machine does not disturb.
+    let only = args.next();
     let text = std::fs::read_to_string(&path)?;
+    if let Some(only) = only {
+        let options = LoadOptions::new(Dialect::Yaml12);
+        for _ in 0..runs {
+            let loaded = match only.as_str() {
+                "load" => load_all(&text, &options),
+                "whole" => aero_yaml::testing::load_all_whole_stream_fallback(&text, &options),
+                other => return Err(format!("unknown loader `{other}` (load or whole)").into()),
+            };
+            std::hint::black_box(loaded.map_err(|error| error.to_string())?);
+        }
+        return Ok(());
+    }
     println!("{path}: {:.1} MiB", text.len() as f64 / (1024.0 * 1024.0));
     for dialect in [Dialect::Yaml12, Dialect::PyYaml11] {
         let options = LoadOptions::new(dialect);

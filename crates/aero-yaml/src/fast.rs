@@ -188,6 +188,7 @@ impl<'input> FastEvents<'input> {
     /// Events come out a whole document at a time: when this source gives up inside a
     /// document, the finished documents' events are still handed out, then `Unsupported`, and
     /// [`FastEvents::resume_point`] says where the unfinished document begins.
+    #[inline]
     pub(crate) fn next_event(&mut self) -> Option<Result<(Event<'input>, Span), Unsupported>> {
         loop {
             if self.committed > 0

@@ -119,6 +119,7 @@ impl<'input> EventSource<'input> for Parser<'input, StrInput<'input>> {
 impl<'input> EventSource<'input> for MixedEvents<'input> {
     type Unsupported = Infallible;
 
+    #[inline]
     fn next_event(&mut self) -> Option<SourceItem<'input, Infallible>> {
         MixedEvents::next_event(self).map(|next| next.map_err(SourceError::Scan))
     }

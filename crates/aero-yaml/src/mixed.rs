@@ -109,6 +109,10 @@ impl<'input> MixedEvents<'input> {
     }
 
     /// The next event, `None` after `StreamEnd`, or saphyr's error (then `None`).
+    ///
+    /// Inlined into the loader's loop: an event is over 100 bytes, and each function boundary
+    /// it crosses by value costs a copy.
+    #[inline]
     pub(crate) fn next_event(&mut self) -> Option<Result<(Event<'input>, Span), ScanError>> {
         loop {
             let item = match &mut self.reader {
@@ -128,9 +132,10 @@ impl<'input> MixedEvents<'input> {
                     }
                 },
                 Reader::Saphyr(saphyr) => match saphyr.parser.next_event() {
-                    Some(Ok((event, span))) => {
-                        let event = saphyr.shift_anchors(event, self.anchor_shift);
-                        let span = Span::new(saphyr.shift(span.start), saphyr.shift(span.end));
+                    Some(Ok((mut event, mut span))) => {
+                        saphyr.shift_anchors(&mut event, self.anchor_shift);
+                        span.start = saphyr.shift(span.start);
+                        span.end = saphyr.shift(span.end);
                         let resume = if matches!(event, Event::DocumentEnd) {
                             saphyr.documents_left = saphyr.documents_left.saturating_sub(1);
                             if saphyr.documents_left == 0 {
@@ -210,23 +215,17 @@ impl<'input> SaphyrReader<'input> {
         )
     }
 
-    /// Numbers the event's anchor as the whole-stream parser does, and remembers the largest.
-    fn shift_anchors(&mut self, event: Event<'input>, shift: usize) -> Event<'input> {
-        let mut shifted = |anchor_id: usize| {
-            if anchor_id == 0 {
-                return 0;
-            }
-            self.last_anchor = self.last_anchor.max(anchor_id);
-            anchor_id + shift
-        };
-        match event {
-            Event::Scalar(text, style, anchor_id, tag) => {
-                Event::Scalar(text, style, shifted(anchor_id), tag)
-            }
-            Event::SequenceStart(anchor_id, tag) => Event::SequenceStart(shifted(anchor_id), tag),
-            Event::MappingStart(anchor_id, tag) => Event::MappingStart(shifted(anchor_id), tag),
-            Event::Alias(anchor_id) => Event::Alias(shifted(anchor_id)),
-            other => other,
+    /// Numbers the event's anchor as the whole-stream parser does, and remembers the largest
+    /// (in place: an event is large, and this runs for every event saphyr reads).
+    fn shift_anchors(&mut self, event: &mut Event<'input>, shift: usize) {
+        if let Event::Scalar(_, _, anchor_id, _)
+        | Event::SequenceStart(anchor_id, _)
+        | Event::MappingStart(anchor_id, _)
+        | Event::Alias(anchor_id) = event
+            && *anchor_id != 0
+        {
+            self.last_anchor = self.last_anchor.max(*anchor_id);
+            *anchor_id += shift;
         }
     }
 
@@ -263,6 +262,13 @@ impl<'input> SaphyrReader<'input> {
     /// call walks on from the previous one, so a reader walks its part of the input once.
     fn byte_offset(&mut self, source: &str, chars: usize) -> Option<usize> {
         let from = self.start.offset + self.walked_bytes;
+        // ASCII text, the usual case: one byte per character, checked a word at a time.
+        let ascii_end = from + chars.checked_sub(self.walked_chars)?;
+        if source.get(from..ascii_end).is_some_and(str::is_ascii) {
+            self.walked_chars = chars;
+            self.walked_bytes = ascii_end - self.start.offset;
+            return Some(ascii_end);
+        }
         let mut walk = source.get(from..)?.char_indices();
         while self.walked_chars < chars {
             walk.next()?;

@@ -253,10 +253,19 @@ fn main() -> ExitCode {
         .fold((0, 0), |(fast, all), (file_fast, file_all)| {
             (fast + file_fast, all + file_all)
         });
+    // Before documents fell back one at a time, a file the fast source could not read whole
+    // went to saphyr whole.
+    let whole_file_bytes: usize = site
+        .sources
+        .iter()
+        .filter(|(_, file)| aero_yaml::testing::count_fast_events(&file.text).is_some())
+        .map(|(_, file)| file.text.len())
+        .sum();
     say!(
-        "YAML: {} real-site constructs; the fast path reads {fast_bytes} of {bytes} bytes ({:.1} %), saphyr the rest",
+        "YAML: {} real-site constructs; the fast path reads {fast_bytes} of {bytes} bytes ({:.1} %), saphyr the rest (falling back per file: {:.1} %)",
         site.stats.constructs,
         100.0 * fast_bytes as f64 / bytes.max(1) as f64,
+        100.0 * whole_file_bytes as f64 / bytes.max(1) as f64,
     );
     if let Some(root) = &args.write {
         if let Err(error) = layout::write_sources(&site.sources, root) {
