@@ -12,7 +12,7 @@ use std::time::Duration;
 use aero_docs::diagnostic::Severity;
 use aero_docs::mode::Mode;
 use aero_docs::render::{RenderConfig, render};
-use aero_synth::{SynthConfig, synthetic_site};
+use aero_synth::{Shape, SynthConfig, synthetic_site};
 use criterion::{BenchmarkId, Criterion, Throughput};
 
 #[global_allocator]
@@ -29,6 +29,7 @@ fn render_benchmark(criterion: &mut Criterion) {
         let sources = synthetic_site(&SynthConfig {
             documents,
             seed: SEED,
+            shape: Shape::Plain,
         });
         group.throughput(Throughput::Elements(documents as u64));
         group.measurement_time(Duration::from_secs(if documents > 10_000 { 30 } else { 8 }));

@@ -87,6 +87,8 @@ pub struct SynthStats {
     pub passphrases: usize,
     /// Documents a render outputs: concrete, not replaced, control documents included.
     pub expected_output: usize,
+    /// Real-site constructs written into the YAML ([`crate::Shape::RealSite`]).
+    pub constructs: usize,
 }
 
 /// The letters naming application kind `index`: `A`..`Z`, `BA`, `BB`...

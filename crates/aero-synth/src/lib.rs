@@ -16,13 +16,14 @@
 //! ```
 //! use aero_docs::mode::Mode;
 //! use aero_docs::render::{render, RenderConfig};
-//! use aero_synth::{synthetic_site, SynthConfig};
+//! use aero_synth::{synthetic_site, Shape, SynthConfig};
 //!
-//! let sources = synthetic_site(&SynthConfig { documents: 200, seed: 7 });
+//! let sources = synthetic_site(&SynthConfig { documents: 200, seed: 7, shape: Shape::Plain });
 //! let rendered = render(&sources, &RenderConfig::new(Mode::Aerostat));
 //! assert!(!rendered.has_errors());
 //! ```
 
+pub mod constructs;
 pub mod data;
 pub mod documents;
 pub mod layout;
@@ -46,7 +47,26 @@ pub struct SynthConfig {
     pub documents: usize,
     /// Seed of every random choice; the same seed gives the same site.
     pub seed: u64,
+    /// How the site is shaped and written.
+    pub shape: Shape,
 }
+
+/// How a synthetic site is shaped and written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// Every document in the emitter's plain block style, one application kind per 250
+    /// documents: the render benchmark's site since the start.
+    Plain,
+    /// Shaped like a real Airship site, whose YAML performs differently: 28 application
+    /// kinds (30 DataSchemas with the catalogue and site definition kinds, about what a real
+    /// site validates against, whatever its size), and documents written with the constructs
+    /// real sites mix into their plain lines (see [`constructs`]). The documents' values are
+    /// the [`Shape::Plain`] site's with the same kinds.
+    RealSite,
+}
+
+/// Application kinds of a [`Shape::RealSite`] site.
+pub const REAL_SITE_KINDS: usize = 28;
 
 /// A generated site: its files and counts describing it.
 #[derive(Clone, Debug)]
@@ -72,7 +92,10 @@ fn build(
     sink: &mut dyn FnMut(documents::Group, serde_json::Value),
 ) -> SynthStats {
     let mut rng = rng::Rng::new(config.seed);
-    let plan = plan::Plan::new(config.documents, &mut rng);
+    let plan = match config.shape {
+        Shape::Plain => plan::Plan::new(config.documents, &mut rng),
+        Shape::RealSite => plan::Plan::with_kinds(config.documents, REAL_SITE_KINDS, &mut rng),
+    };
     documents::build(&plan, rng, sink)
 }
 
@@ -80,9 +103,22 @@ fn build(
 /// text as soon as it is made, so generating holds little more than the text.
 pub fn generate(config: &SynthConfig) -> SyntheticSite {
     let mut texts = Vec::new();
-    let stats = build(config, &mut |group, value| {
-        texts.push((group, aero_yaml::to_yaml_string(&value)));
+    // Its own random choices, so the documents' values do not depend on how they are written.
+    let mut writing = rng::Rng::new(config.seed ^ 0x5eed_c0de);
+    let mut constructs = 0;
+    let mut stats = build(config, &mut |group, value| {
+        let text = aero_yaml::to_yaml_string(&value);
+        let text = match config.shape {
+            Shape::Plain => text,
+            Shape::RealSite => {
+                let (rewritten, what) = constructs::rewrite(&text, &mut writing);
+                constructs += what.constructs;
+                rewritten
+            }
+        };
+        texts.push((group, text));
     });
+    stats.constructs = constructs;
     SyntheticSite {
         sources: layout::to_sources(texts),
         stats,
@@ -124,10 +160,60 @@ mod tests {
     }
 
     #[test]
+    fn real_site_shape_has_thirty_data_schemas_and_renders_like_the_plain_site() {
+        let plain = SynthConfig {
+            documents: 400,
+            seed: 3,
+            shape: Shape::Plain,
+        };
+        let real = generate(&SynthConfig {
+            shape: Shape::RealSite,
+            ..plain
+        });
+        assert_eq!(real.stats.documents, 400);
+        assert_eq!(real.stats.data_schemas, 30);
+        let text: String = real
+            .sources
+            .iter()
+            .map(|(_, file)| file.text.as_str())
+            .collect();
+        for construct in [
+            "|-", ">-", "\\\n", "<<: &", ": {\n", "\n# ", "...\n---", ": *value",
+        ] {
+            assert!(text.contains(construct), "{construct:?} never written");
+        }
+        assert!(real.stats.constructs > 400, "{:?}", real.stats);
+        // The same values as the plain site with as many kinds: the same render.
+        let mut rng = rng::Rng::new(plain.seed);
+        let plan = plan::Plan::with_kinds(plain.documents, REAL_SITE_KINDS, &mut rng);
+        let mut texts = Vec::new();
+        documents::build(&plan, rng, &mut |group, value| {
+            texts.push((group, aero_yaml::to_yaml_string(&value)));
+        });
+        let plain_sources = layout::to_sources(texts);
+        for mode in [Mode::Aerostat, Mode::Deckhand] {
+            let rendered = render(&real.sources, &RenderConfig::new(mode));
+            let reference = render(&plain_sources, &RenderConfig::new(mode));
+            assert_eq!(
+                errors(&real.sources, mode),
+                Vec::<String>::new(),
+                "{mode:?}"
+            );
+            assert_eq!(rendered.output.len(), real.stats.expected_output);
+            assert_eq!(
+                aero_docs::revision::revision_id(&rendered),
+                aero_docs::revision::revision_id(&reference),
+                "{mode:?}"
+            );
+        }
+    }
+
+    #[test]
     fn same_seed_same_site_other_seed_other_site() {
         let config = SynthConfig {
             documents: 300,
             seed: 11,
+            shape: Shape::Plain,
         };
         let text = |sources: &SourceSet| -> Vec<(String, String)> {
             sources
@@ -148,6 +234,7 @@ mod tests {
         let site = generate(&SynthConfig {
             documents: 400,
             seed: 3,
+            shape: Shape::Plain,
         });
         assert_eq!(site.stats.documents, 400);
         for mode in [Mode::Aerostat, Mode::Deckhand] {
@@ -171,6 +258,7 @@ mod tests {
         let sources = synthetic_site(&SynthConfig {
             documents: 2000,
             seed: 1,
+            shape: Shape::Plain,
         });
         let paths: Vec<&str> = sources
             .iter()
@@ -199,6 +287,7 @@ mod tests {
         let config = SynthConfig {
             documents: 250,
             seed: 5,
+            shape: Shape::Plain,
         };
         let directory = tempfile::tempdir().expect("temporary directory");
         let stats = write_synthetic_site(&config, directory.path()).expect("site written");

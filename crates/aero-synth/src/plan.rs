@@ -82,8 +82,16 @@ pub fn minimum_documents() -> usize {
 impl Plan {
     /// Plans a site of `documents` documents (at least [`minimum_documents`]).
     pub fn new(documents: usize, rng: &mut Rng) -> Self {
+        Plan::with_kinds(documents, kind_count(documents), rng)
+    }
+
+    /// Plans a site of `documents` documents (at least [`minimum_documents`]) with `kinds`
+    /// application kinds, fewer when the documents cannot hold that many DataSchemas.
+    pub fn with_kinds(documents: usize, kinds: usize, rng: &mut Rng) -> Self {
         let documents = documents.max(minimum_documents());
-        let kinds = kind_count(documents);
+        let room =
+            documents - fixed_documents(0) - (CATALOGUE_OVERHEAD + 1) - (APPLICATION_OVERHEAD + 1);
+        let kinds = kinds.min(room).max(MIN_KINDS);
         let mut budget = documents - fixed_documents(kinds);
         let application_minimum = APPLICATION_OVERHEAD + 1;
         let catalogue_budget = (documents * CATALOGUE_PERCENT / 100)

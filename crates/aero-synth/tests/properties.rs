@@ -17,7 +17,7 @@ use aero_docs::mode::Mode;
 use aero_docs::render::{RenderConfig, Rendered, render};
 use aero_docs::source::{SourceFile, SourceSet};
 use aero_synth::rng::Rng;
-use aero_synth::{SynthConfig, synthetic_documents, synthetic_site};
+use aero_synth::{Shape, SynthConfig, synthetic_documents, synthetic_site};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -421,9 +421,9 @@ proptest! {
         files in 1usize..7,
         shuffle_seed in any::<u64>(),
     ) {
-        let (generated, _) = synthetic_documents(&SynthConfig { documents, seed });
+        let (generated, _) = synthetic_documents(&SynthConfig { documents, seed, shape: Shape::Plain });
         let values: Vec<Value> = generated.into_iter().map(|document| document.value).collect();
-        let rendered = render(&synthetic_site(&SynthConfig { documents, seed }), &RenderConfig::new(Mode::Aerostat));
+        let rendered = render(&synthetic_site(&SynthConfig { documents, seed, shape: Shape::Plain }), &RenderConfig::new(Mode::Aerostat));
         prop_assert!(error_set(&rendered).is_empty(), "{:?}", error_set(&rendered));
         assert_order_independent(&values, files, shuffle_seed)?;
     }
@@ -437,7 +437,7 @@ proptest! {
         documents in 17usize..120,
         seed in any::<u64>(),
     ) {
-        let site = synthetic_site(&SynthConfig { documents, seed });
+        let site = synthetic_site(&SynthConfig { documents, seed, shape: Shape::Plain });
         let aerostat = render(&site, &RenderConfig::new(Mode::Aerostat));
         let deckhand = render(&site, &RenderConfig::new(Mode::Deckhand));
         prop_assert!(error_set(&aerostat).is_empty(), "{:?}", error_set(&aerostat));
@@ -606,7 +606,7 @@ proptest! {
         mutation_seed in any::<u64>(),
         mutations in 1usize..4,
     ) {
-        let (generated, _) = synthetic_documents(&SynthConfig { documents, seed });
+        let (generated, _) = synthetic_documents(&SynthConfig { documents, seed, shape: Shape::Plain });
         let mut values: Vec<Value> = generated.into_iter().map(|document| document.value).collect();
         let mut rng = Rng::new(mutation_seed);
         let applied: Vec<String> = (0..mutations).map(|_| mutate(&mut values, &mut rng)).collect();

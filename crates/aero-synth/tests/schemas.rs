@@ -6,12 +6,13 @@ use std::collections::HashMap;
 
 use aero_docs::mode::Mode;
 use aero_docs::render::{RenderConfig, render};
-use aero_synth::{SynthConfig, synthetic_documents, synthetic_site};
+use aero_synth::{Shape, SynthConfig, synthetic_documents, synthetic_site};
 use serde_json::Value;
 
 const CONFIG: SynthConfig = SynthConfig {
     documents: 600,
     seed: 99,
+    shape: Shape::Plain,
 };
 
 /// Compiled validators by the kind they validate, from the site's DataSchemas.

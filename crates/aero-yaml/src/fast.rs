@@ -7,8 +7,9 @@
 //! `Parser` would (same events, styles and markers), so the loader cannot tell them apart.
 //!
 //! Anything outside the subset, and anything malformed, makes the source report
-//! [`Unsupported`]; the loader then starts over with saphyr, so errors and rare constructs keep
-//! saphyr's behaviour and messages. The subset is checked against saphyr by differential tests,
+//! [`Unsupported`]. Events come out a whole document at a time, so the documents before the
+//! one it gives up on stand, and saphyr reads from where that one begins (see
+//! [`crate::mixed`]); errors and rare constructs keep saphyr's behaviour and messages. The subset is checked against saphyr by differential tests,
 //! a proptest and a fuzz target (see `fast/tests.rs` and `fuzz/fuzz_targets/fast_events.rs`).
 //!
 //! Supported: documents (`---`, `...`, implicit and empty ones), comments, block mappings and
@@ -48,6 +49,18 @@ const MAX_FLOW_DEPTH: usize = 64;
 pub(crate) struct FastEvents<'input> {
     source: &'input str,
     bytes: &'input [u8],
+    /// Bytes before the start of this source minus characters before it: subtracted from byte
+    /// offsets to give saphyr's character indexes (what this source reads is ASCII, but the
+    /// documents before its start may not be).
+    char_shift: usize,
+    /// The first byte this source may not read (a tab, `\r`, control or non-ASCII byte), or
+    /// the length of the input: a line reaching it is unsupported.
+    limit: usize,
+    /// How many events at the front of the queue belong to finished documents: only those
+    /// are handed out, so a document this source gives up on yields no event at all.
+    committed: usize,
+    /// Where the first document not yet finished begins (see [`FastEvents::resume_point`]).
+    resume: Resume,
     /// Byte offset of the next line to read (byte offsets are character indexes: the input is
     /// ASCII).
     next_line: usize,
@@ -140,14 +153,29 @@ type Scan<T> = Result<T, Unsupported>;
 impl<'input> FastEvents<'input> {
     /// A source over `source`; nothing is read before the first [`FastEvents::next_event`].
     pub(crate) fn new(source: &'input str) -> FastEvents<'input> {
+        FastEvents::resume(
+            source,
+            Resume::START,
+            first_unreadable_byte(source.as_bytes(), 0),
+        )
+    }
+
+    /// A source over `source` from `at` (the start of the stream, or a line starting with a
+    /// document marker where the previous document ended), reading nothing at or after
+    /// `limit` (see [`first_unreadable_byte`]). It yields a `StreamStart` of its own first.
+    pub(crate) fn resume(source: &'input str, at: Resume, limit: usize) -> FastEvents<'input> {
         FastEvents {
             source,
             bytes: source.as_bytes(),
-            next_line: 0,
-            next_line_number: 1,
-            line_start: 0,
-            line_end: 0,
-            line_number: 1,
+            char_shift: at.offset - at.index,
+            limit,
+            committed: 0,
+            resume: at,
+            next_line: at.offset,
+            next_line_number: at.line,
+            line_start: at.offset,
+            line_end: at.offset,
+            line_number: at.line,
             queue: VecDeque::new(),
             frames: Vec::new(),
             pending: Pending::Nothing,
@@ -156,9 +184,17 @@ impl<'input> FastEvents<'input> {
     }
 
     /// The next event, `None` after `StreamEnd`, or `Unsupported` (then always `Unsupported`).
+    ///
+    /// Events come out a whole document at a time: when this source gives up inside a
+    /// document, the finished documents' events are still handed out, then `Unsupported`, and
+    /// [`FastEvents::resume_point`] says where the unfinished document begins.
+    #[inline]
     pub(crate) fn next_event(&mut self) -> Option<Result<(Event<'input>, Span), Unsupported>> {
         loop {
-            if let Some(item) = self.queue.pop_front() {
+            if self.committed > 0
+                && let Some(item) = self.queue.pop_front()
+            {
+                self.committed -= 1;
                 return Some(Ok(item));
             }
             match self.phase {
@@ -168,23 +204,30 @@ impl<'input> FastEvents<'input> {
             }
             if self.step().is_err() {
                 self.phase = Phase::Failed;
-                self.queue.clear();
+                self.queue.truncate(self.committed);
             }
         }
+    }
+
+    /// Where the first document whose events were not handed out begins: the start of the
+    /// stream, or the start of the line of the `---` or `...` marker that ended the document
+    /// before it. Parsing from there with a fresh parser gives the events the whole stream
+    /// gives from there on (see [`crate::mixed`]).
+    pub(crate) fn resume_point(&self) -> Resume {
+        self.resume
+    }
+
+    /// The first byte this source may not read (see [`FastEvents::resume`]).
+    pub(crate) fn limit(&self) -> usize {
+        self.limit
     }
 
     /// Reads one line (or starts or ends the stream), queueing its events.
     fn step(&mut self) -> Scan<()> {
         if self.phase == Phase::Start {
-            // One pass over the bytes rules out everything the line scanner never expects.
-            if !self
-                .bytes
-                .iter()
-                .all(|&byte| byte == b'\n' || (b' '..0x7f).contains(&byte))
-            {
-                return Err(Unsupported);
-            }
-            self.push(Event::StreamStart, Span::empty(Marker::new(0, 1, 0)));
+            let start = self.marker(self.next_line, self.next_line_number, 0);
+            self.push(Event::StreamStart, Span::empty(start));
+            self.committed = self.queue.len();
             self.phase = Phase::BetweenDocuments;
             return Ok(());
         }
@@ -196,6 +239,10 @@ impl<'input> FastEvents<'input> {
             .iter()
             .position(|&byte| byte == b'\n')
             .map_or(self.bytes.len(), |length| self.line_start + length);
+        // A line holding a byte the scanner never expects (tabs, `\r`, non-ASCII) is saphyr's.
+        if self.line_end > self.limit {
+            return Err(Unsupported);
+        }
         self.line_number = self.next_line_number;
         self.next_line = self.line_end + 1;
         self.next_line_number += 1;
@@ -243,19 +290,20 @@ impl<'input> FastEvents<'input> {
     fn document_marker(&mut self) -> Scan<()> {
         let start = self.line_start;
         let marker_span = Span::new(self.mark(start), self.mark(start + 3));
+        let rest = self.skip_spaces(start + 3);
+        let comment_or_end = rest == self.line_end || self.bytes[rest] == b'#';
+        // saphyr refuses anything else after `...` as it reads the marker, before the document
+        // before it ends: that document must not end here either.
+        if self.bytes[start] == b'.' && !comment_or_end {
+            return Err(Unsupported);
+        }
         if self.phase == Phase::InDocument {
             self.end_document(marker_span);
         }
-        let rest = self.skip_spaces(start + 3);
-        let comment_or_end = rest == self.line_end || self.bytes[rest] == b'#';
         if self.bytes[start] == b'.' {
-            // `...`: only a comment may follow; the next document may be implicit.
+            // `...`: the next document may be implicit.
             self.phase = Phase::BetweenDocuments;
-            return if comment_or_end {
-                Ok(())
-            } else {
-                Err(Unsupported)
-            };
+            return Ok(());
         }
         self.push(Event::DocumentStart(true), marker_span);
         self.phase = Phase::InDocument;
@@ -274,6 +322,13 @@ impl<'input> FastEvents<'input> {
             self.push_end(frame, token_span.start);
         }
         self.push(Event::DocumentEnd, token_span);
+        self.committed = self.queue.len();
+        // The token is a marker at the start of this line, or the end of the stream.
+        self.resume = Resume {
+            offset: self.line_start,
+            line: self.line_number,
+            index: self.line_start - self.char_shift,
+        };
     }
 
     /// Gives a pending node its empty value: at the `:` or `-`, or for an empty document
@@ -293,7 +348,7 @@ impl<'input> FastEvents<'input> {
         // saphyr ends the stream at the start of a line after the last one. Collections deeper
         // than the end of an unterminated last line close first, where that line ends.
         let length = self.bytes.len();
-        let end = Marker::new(length, self.next_line_number, 0);
+        let end = self.marker(length, self.next_line_number, 0);
         if self.phase == Phase::InDocument {
             if self.bytes.last().is_some_and(|&byte| byte != b'\n') {
                 let last_line_start = self
@@ -302,7 +357,7 @@ impl<'input> FastEvents<'input> {
                     .rposition(|&byte| byte == b'\n')
                     .map_or(0, |newline| newline + 1);
                 let last_line_end =
-                    Marker::new(length, self.next_line_number - 1, length - last_line_start);
+                    self.marker(length, self.next_line_number - 1, length - last_line_start);
                 while let Some(&frame) = self.frames.last() {
                     if frame.indent <= last_line_end.col() {
                         break;
@@ -315,6 +370,7 @@ impl<'input> FastEvents<'input> {
             self.end_document(Span::empty(end));
         }
         self.push(Event::StreamEnd, Span::empty(end));
+        self.committed = self.queue.len();
         self.phase = Phase::Finished;
         Ok(())
     }
@@ -544,7 +600,7 @@ impl<'input> FastEvents<'input> {
             if column < indent && isize::try_from(column).unwrap_or(isize::MAX) > scanner_indent {
                 return Err(Unsupported);
             }
-            start = Marker::new(position, line, column);
+            start = self.marker(position, line, column);
             let mut leading_break = false;
             let mut leading_blank = false;
             while position - line_start == indent && position < length && bytes[position] != b'\n' {
@@ -596,7 +652,11 @@ impl<'input> FastEvents<'input> {
                 push_breaks(&mut text, trailing_breaks);
             }
         }
-        let end = Marker::new(position, line, position - line_start);
+        // The scalar read every byte up to `position` (and looked at the one there).
+        if position >= self.limit && self.limit < length {
+            return Err(Unsupported);
+        }
+        let end = self.marker(position, line, position - line_start);
         let style = if literal {
             ScalarStyle::Literal
         } else {
@@ -957,7 +1017,12 @@ impl<'input> FastEvents<'input> {
 
     /// The marker of byte offset `at` on the current line.
     fn mark(&self, at: usize) -> Marker {
-        Marker::new(at, self.line_number, at - self.line_start)
+        self.marker(at, self.line_number, at - self.line_start)
+    }
+
+    /// saphyr's marker for byte offset `at`, on line `line` at 0-based column `column`.
+    fn marker(&self, at: usize, line: usize, column: usize) -> Marker {
+        Marker::new(at - self.char_shift, line, column)
     }
 
     fn push(&mut self, event: Event<'input>, span: Span) {
@@ -978,6 +1043,38 @@ impl<'input> FastEvents<'input> {
         };
         self.push(event, Span::empty(at));
     }
+}
+
+/// A place in the input where reading can start: the start of the stream, or the start of a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Resume {
+    /// Byte offset.
+    pub(crate) offset: usize,
+    /// 1-based line number.
+    pub(crate) line: usize,
+    /// Characters before it (saphyr's marker index).
+    pub(crate) index: usize,
+}
+
+impl Resume {
+    /// The start of the stream.
+    pub(crate) const START: Resume = Resume {
+        offset: 0,
+        line: 1,
+        index: 0,
+    };
+}
+
+/// The offset of the first byte from `from` on that the line scanner never expects (anything
+/// but `\n` and printable ASCII), or the length of `bytes`.
+pub(crate) fn first_unreadable_byte(bytes: &[u8], from: usize) -> usize {
+    bytes
+        .get(from..)
+        .and_then(|rest| {
+            rest.iter()
+                .position(|&byte| byte != b'\n' && !(b' '..0x7f).contains(&byte))
+        })
+        .map_or(bytes.len(), |position| from + position)
 }
 
 /// How a block scalar treats its final line breaks.

@@ -9,8 +9,9 @@
 //!   resolution per [`Dialect`], tags, anchors and aliases (deep copies, counted against
 //!   [`LoadOptions::max_nodes`]), merge keys `<<`, duplicate keys and nesting limits are all
 //!   handled here. The events come from a fast scanner for the common subset of block YAML
-//!   (`fast`), which yields exactly the events `saphyr-parser` would; any other input, and any
-//!   malformed input, is parsed by `saphyr-parser` from the start.
+//!   (`fast`), which yields exactly the events `saphyr-parser` would; a document it does not
+//!   read is parsed by `saphyr-parser` (`mixed`), and malformed input by `saphyr-parser` alone,
+//!   from the start.
 //! - [`to_yaml_string`] and [`documents_to_yaml`] render JSON-model values as deterministic block
 //!   YAML that both a YAML 1.2 reader and PyYAML read back to the same value.
 //! - [`Node::to_json`] converts a loaded node to the JSON model.
@@ -38,6 +39,7 @@ mod emit;
 mod fast;
 mod json;
 mod load;
+mod mixed;
 mod position;
 mod resolve;
 #[doc(hidden)]

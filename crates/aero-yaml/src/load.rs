@@ -1,8 +1,9 @@
 //! The loader: turns `saphyr-parser` events into [`Document`]s of positioned [`Node`]s.
 //!
-//! The events come first from [`crate::fast`], which yields saphyr's events for the common
-//! subset of block YAML several times faster; when it meets anything else, the loader starts
-//! over on saphyr's parser, so rare constructs and error messages are saphyr's.
+//! The events come from [`crate::mixed`]: [`crate::fast`] yields saphyr's events for the
+//! common subset of block YAML several times faster, and a document it does not read is read
+//! by saphyr's parser; after any error the loader starts over on saphyr's parser alone, so
+//! error messages and positions are saphyr's.
 //!
 //! The tree is built with an explicit stack (no recursion), so nesting is limited only by
 //! [`LoadOptions::max_depth`] (and, for flow collections, by the parser's own limit of 255
@@ -14,6 +15,7 @@
 use crate::budget::{self, ALIAS_COPIES_BEFORE_CHECK};
 use crate::fast::{FastEvents, Unsupported};
 use crate::json::key_string;
+use crate::mixed::MixedEvents;
 use crate::position::Positions;
 use crate::resolve::{self, CoreTag, Invalid};
 use crate::{
@@ -48,10 +50,23 @@ const LINEAR_SCAN_LIMIT: usize = 16;
 /// (with [`DuplicateKeys::Error`]), an unknown alias or tag, a value that does not fit its tag,
 /// or input beyond [`LoadOptions::max_depth`] or [`LoadOptions::max_nodes`].
 pub fn load_all(source: &str, options: &LoadOptions) -> Result<Vec<Document>, LoadError> {
+    match Loader::new(source, options).run(MixedEvents::new(source)) {
+        Ok(documents) => Ok(documents),
+        // An error is saphyr's, from the whole stream: saphyr reads tokens ahead of its
+        // events and may reject malformed input before the loader's error would show.
+        Err(Stop::Load(_)) => load_all_with_saphyr(source, options),
+        Err(Stop::Unsupported(never)) => match never {},
+    }
+}
+
+/// [`load_all`] with the fast source over the whole stream or nothing (the behaviour before
+/// [`MixedEvents`]): for comparisons in benchmarks only.
+pub(crate) fn load_all_fast_or_saphyr(
+    source: &str,
+    options: &LoadOptions,
+) -> Result<Vec<Document>, LoadError> {
     match Loader::new(source, options).run(FastEvents::new(source)) {
         Ok(documents) => Ok(documents),
-        // Unsupported input goes to saphyr. So does an error: saphyr reads tokens ahead of
-        // its events and may reject malformed input before the loader's error would show.
         Err(Stop::Unsupported(_) | Stop::Load(_)) => load_all_with_saphyr(source, options),
     }
 }
@@ -98,6 +113,15 @@ impl<'input> EventSource<'input> for Parser<'input, StrInput<'input>> {
 
     fn next_event(&mut self) -> Option<SourceItem<'input, Infallible>> {
         Parser::next_event(self).map(|next| next.map_err(SourceError::Scan))
+    }
+}
+
+impl<'input> EventSource<'input> for MixedEvents<'input> {
+    type Unsupported = Infallible;
+
+    #[inline]
+    fn next_event(&mut self) -> Option<SourceItem<'input, Infallible>> {
+        MixedEvents::next_event(self).map(|next| next.map_err(SourceError::Scan))
     }
 }
 

@@ -3,8 +3,13 @@
 //! time, documents per second and peak resident memory (`VmHWM`).
 //!
 //! ```text
-//! cargo run --release -p aero-synth --bin aero-bench-render -- 10000 [aerostat|deckhand|both] [--seed N] [--repeat N] [--write DIR] [--phases]
+//! cargo run --release -p aero-synth --bin aero-bench-render -- 10000 [aerostat|deckhand|both] [--seed N] [--repeat N] [--write DIR] [--phases] [--real-site]
 //! ```
+//!
+//! `--real-site` generates the site shaped like a real Airship site (30 DataSchemas, YAML
+//! mixing block scalars, multi-line scalars, anchors and merge keys, multi-line flow
+//! mappings, comments and `...` ends; see `aero_synth::Shape::RealSite`) and prints the share
+//! of its bytes the fast YAML path reads.
 //!
 //! `--repeat N` renders N times per mode and also prints the best and the median CPU
 //! time: on a shared or virtual machine single runs vary widely (page faults of fresh
@@ -20,13 +25,13 @@ use std::time::{Duration, Instant};
 use aero_docs::diagnostic::Severity;
 use aero_docs::mode::Mode;
 use aero_docs::render::{RenderConfig, render};
-use aero_synth::{SynthConfig, generate, layout};
+use aero_synth::{Shape, SynthConfig, generate, layout};
 
 /// The same allocator as the `aero` binary, so the figures are the ones users get.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const USAGE: &str = "usage: aero-bench-render DOCUMENTS [aerostat|deckhand|both] [--seed N] [--repeat N] [--write DIR] [--phases]";
+const USAGE: &str = "usage: aero-bench-render DOCUMENTS [aerostat|deckhand|both] [--seed N] [--repeat N] [--write DIR] [--phases] [--real-site]";
 
 /// `println!` that ignores a closed stdout (`| head`) instead of panicking.
 macro_rules! say {
@@ -52,6 +57,7 @@ struct Args {
     repeat: usize,
     write: Option<std::path::PathBuf>,
     phases: bool,
+    shape: Shape,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -62,6 +68,7 @@ fn parse_args() -> Result<Args, String> {
     let mut write = None;
     let mut phases = false;
     let mut repeat = 1;
+    let mut shape = Shape::Plain;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "aerostat" => modes = vec![Mode::Aerostat],
@@ -83,6 +90,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--write" => write = Some(args.next().ok_or("--write needs a folder")?.into()),
             "--phases" => phases = true,
+            "--real-site" => shape = Shape::RealSite,
             "-h" | "--help" => return Err(USAGE.to_string()),
             number => {
                 let count = number
@@ -100,6 +108,7 @@ fn parse_args() -> Result<Args, String> {
         repeat,
         write,
         phases,
+        shape,
     })
 }
 
@@ -221,6 +230,7 @@ fn main() -> ExitCode {
     let site = generate(&SynthConfig {
         documents: args.documents,
         seed: args.seed,
+        shape: args.shape,
     });
     let generated = started.elapsed();
     let bytes: usize = site.sources.iter().map(|(_, file)| file.text.len()).sum();
@@ -235,6 +245,27 @@ fn main() -> ExitCode {
         site.stats.replaced,
         seconds(generated),
         mib(rss_kib()),
+    );
+    let (fast_bytes, _) = site
+        .sources
+        .iter()
+        .map(|(_, file)| aero_yaml::testing::fast_byte_share(&file.text))
+        .fold((0, 0), |(fast, all), (file_fast, file_all)| {
+            (fast + file_fast, all + file_all)
+        });
+    // Before documents fell back one at a time, a file the fast source could not read whole
+    // went to saphyr whole.
+    let whole_file_bytes: usize = site
+        .sources
+        .iter()
+        .filter(|(_, file)| aero_yaml::testing::count_fast_events(&file.text).is_some())
+        .map(|(_, file)| file.text.len())
+        .sum();
+    say!(
+        "YAML: {} real-site constructs; the fast path reads {fast_bytes} of {bytes} bytes ({:.1} %), saphyr the rest (falling back per file: {:.1} %)",
+        site.stats.constructs,
+        100.0 * fast_bytes as f64 / bytes.max(1) as f64,
+        100.0 * whole_file_bytes as f64 / bytes.max(1) as f64,
     );
     if let Some(root) = &args.write {
         if let Err(error) = layout::write_sources(&site.sources, root) {

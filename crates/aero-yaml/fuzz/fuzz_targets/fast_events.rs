@@ -2,6 +2,9 @@
 //! an input, its events and spans must be saphyr's; and `load_all` (fast path first) must load
 //! exactly what the saphyr-only loader loads, errors included.
 //!
+//! Wherever it gives up, the per-document source (fast where it can, saphyr for the other
+//! documents) must give saphyr's whole-stream events and error.
+//!
 //! Run with `cargo +nightly fuzz run fast_events fuzz/corpus/fast_events fuzz/seeds/load` from
 //! `crates/aero-yaml`.
 
