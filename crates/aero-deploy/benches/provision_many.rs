@@ -178,7 +178,9 @@ async fn run(count: usize, seed: u64) {
     }];
     let redactor = SharedRedactor::with_key(RedactionKey::from_bytes([9; 32]));
     let snapshot = Snapshot::collect(&repos, SITE, None).expect("collect");
-    let keys = KeyPolicy::default().resolve(std::slice::from_ref(&repo)).expect("keys");
+    let keys = KeyPolicy::default()
+        .resolve(std::slice::from_ref(&repo))
+        .expect("keys");
     let rendered = snapshot.render(&keys, &aero_deploy::provider::render_options(&redactor));
     let site = DeploySite::prepare(SITE, &rendered, None)
         .unwrap_or_else(|error| panic!("the generated site does not prepare: {error}"));
