@@ -2,7 +2,8 @@
 # The test command (README.md): installs what the tests need, then runs the whole suite.
 #
 # Test dependencies:
-#   - git, tar, openssl (diff over git revisions, certificate checks): Debian packages
+#   - git, tar, openssl (diff over git revisions, certificate checks), script (a terminal
+#     for the declined-plan test): Debian packages
 #   - cloud-init (its `schema` check of user-data), netplan.io (`netplan generate` of
 #     network-config), genisoimage (`isoinfo` on config images): Debian packages, for
 #     aero-baremetal's tests of every example node's NoCloud files and image
@@ -19,6 +20,8 @@ need_apt=()
 for tool in git tar openssl python3 pkg-config; do
     command -v "$tool" >/dev/null 2>&1 || need_apt+=("$tool")
 done
+# `script` (util-linux) gives `aero deploy` a terminal in the test of a declined plan.
+command -v script >/dev/null 2>&1 || need_apt+=(bsdutils)
 # The Redfish client's OpenSSL transport (for legacy BMC firmware) builds against libssl.
 dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
 # aero-baremetal's config files and images, checked by the tools that consume them.

@@ -680,3 +680,35 @@ fn a_bmc_that_is_down_stops_the_action_at_preflight_before_any_node_is_touched()
         "the failure names the BMC: {preflight:#}"
     );
 }
+
+/// On a terminal (`script` from util-linux gives `aero` one), `deploy` asks; an answer
+/// other than yes declines the plan: exit 4, nothing submitted.
+#[test]
+fn a_plan_declined_on_a_terminal_exits_4_and_submits_nothing() {
+    let state = tempfile::tempdir().unwrap();
+    let command = format!("{} deploy {SITE} --no-observe", env!("CARGO_BIN_EXE_aero"));
+    let mut script = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(workspace())
+        .env("AERO_STATE_DIR", state.path())
+        .env_remove("AERO_STORE")
+        .env_remove("AERO_AGE_IDENTITY")
+        .env_remove("AERO_AGE_IDENTITY_FILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script (util-linux) runs");
+    {
+        use std::io::Write as _;
+        let mut stdin = script.stdin.take().unwrap();
+        stdin.write_all(b"n\n").unwrap();
+    }
+    let output = script.wait_with_output().unwrap();
+    exits(&output, 4);
+    let shown = text(&output.stdout);
+    assert!(shown.contains("Run this plan? [y/N]"), "{shown}");
+    assert!(shown.contains("plan declined"), "{shown}");
+    let actions = json(&aero(state.path(), &["actions", "list", "-o", "json"]));
+    assert_eq!(actions, serde_json::json!([]));
+}
