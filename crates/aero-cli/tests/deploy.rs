@@ -9,26 +9,13 @@
 //! journal points, each resumed to the end by `aero actions resume --all --wait`; and
 //! no secret in any output or in the store.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 mod support;
-use support::workspace;
+use support::{venv, workspace};
 
 const SITE: &str = "edge-lon1";
-
-fn venv() -> PathBuf {
-    let venv = std::env::var_os("AERO_SUSHY_VENV")
-        .filter(|value| !value.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target/sushy-venv"));
-    assert!(
-        venv.join("bin/sushy-emulator").is_file(),
-        "sushy-emulator not found in {}: run ci/redfish/setup.sh (or set AERO_SUSHY_VENV to its venv)",
-        venv.display()
-    );
-    venv
-}
 
 /// `aero` in the workspace with a private state directory; stdin is not a terminal.
 fn aero_with(state: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {

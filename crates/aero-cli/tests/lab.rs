@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,24 +25,9 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 mod support;
-use support::workspace;
+use support::{venv, workspace};
 
 const SITE: &str = "edge-lon1";
-
-/// The venv with sushy-tools 2.2.0: `AERO_SUSHY_VENV`, else where `ci/redfish/setup.sh`
-/// puts it; the test fails, saying what to run, when it is missing.
-fn venv() -> PathBuf {
-    let venv = std::env::var_os("AERO_SUSHY_VENV")
-        .filter(|value| !value.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target/sushy-venv"));
-    assert!(
-        venv.join("bin/sushy-emulator").is_file(),
-        "sushy-emulator not found in {}: run ci/redfish/setup.sh (or set AERO_SUSHY_VENV to its venv)",
-        venv.display()
-    );
-    venv
-}
 
 /// Runs `aero` in the workspace with a private state directory and the test's venv.
 fn aero(state: &Path, args: &[&str]) -> Output {

@@ -14,22 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod support;
-use support::workspace;
+use support::{venv, workspace};
 
 const SITE: &str = "edge-lon1";
-
-fn venv() -> PathBuf {
-    let venv = std::env::var_os("AERO_SUSHY_VENV")
-        .filter(|value| !value.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("target/sushy-venv"));
-    assert!(
-        venv.join("bin/sushy-emulator").is_file(),
-        "sushy-emulator not found in {}: run ci/redfish/setup.sh",
-        venv.display()
-    );
-    venv
-}
 
 fn command(state: &Path, store: &str, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_aero"));

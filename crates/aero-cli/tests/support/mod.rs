@@ -64,3 +64,18 @@ pub fn encodings(secret: &str) -> Vec<String> {
     forms.dedup();
     forms
 }
+
+/// The venv with sushy-tools 2.2.0: `AERO_SUSHY_VENV`, else where `ci/redfish/setup.sh`
+/// puts it; the test fails, saying what to run, when it is missing.
+pub fn venv() -> PathBuf {
+    let venv = std::env::var_os("AERO_SUSHY_VENV")
+        .filter(|value| !value.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/sushy-venv"));
+    assert!(
+        venv.join("bin/sushy-emulator").is_file(),
+        "sushy-emulator not found in {}: run ci/redfish/setup.sh (or set AERO_SUSHY_VENV to its venv)",
+        venv.display()
+    );
+    venv
+}
