@@ -201,19 +201,14 @@ async fn logs(
     follow: bool,
     output: OutputFormat,
 ) -> Result<ExitCode, Failure> {
+    let since = |after_seq: Option<i64>| LogFilter {
+        step: step.clone(),
+        after_seq,
+        limit: None,
+    };
     let mut after = None;
     loop {
-        let entries = store
-            .logs(
-                action,
-                &LogFilter {
-                    step: step.clone(),
-                    after_seq: after,
-                    limit: None,
-                },
-            )
-            .await
-            .or_fail()?;
+        let entries = store.logs(action, &since(after)).await.or_fail()?;
         let views: Vec<LogView> = entries.iter().map(LogView::from).collect();
         if let Some(last) = entries.last() {
             after = Some(last.seq);
@@ -234,14 +229,7 @@ async fn logs(
         {
             // One last read, then stop: entries written just before the end are shown.
             if store
-                .logs(
-                    action,
-                    &LogFilter {
-                        step: step.clone(),
-                        after_seq: after,
-                        limit: None,
-                    },
-                )
+                .logs(action, &since(after))
                 .await
                 .or_fail()?
                 .is_empty()
