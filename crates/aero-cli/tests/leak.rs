@@ -293,3 +293,118 @@ fn no_output_but_render_shows_a_secret() {
         }
     }
 }
+
+/// A fixture BMC whose login error quotes the submitted password, as some firmware does:
+/// it serves a Redfish service root, answers the session login with a 401 whose message
+/// and extended info repeat the password from the request body, and refuses everything
+/// else. What `aero bmc` prints (and logs at trace level) must show it redacted.
+fn echoing_bmc() -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        for stream in listener.incoming().take(16) {
+            let Ok(stream) = stream else { break };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                continue;
+            }
+            let mut length = 0usize;
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = header.split_once(':')
+                    && name.eq_ignore_ascii_case("content-length")
+                {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let (status, answer) = if request_line.starts_with("GET /redfish/v1/ ")
+                || request_line.starts_with("GET /redfish/v1 ")
+            {
+                (
+                    "200 OK",
+                    serde_json::json!({
+                        "@odata.id": "/redfish/v1/",
+                        "RedfishVersion": "1.6.0",
+                        "Systems": {"@odata.id": "/redfish/v1/Systems"},
+                        "SessionService": {"@odata.id": "/redfish/v1/SessionService"},
+                        "Links": {"Sessions": {"@odata.id": "/redfish/v1/SessionService/Sessions"}}
+                    }),
+                )
+            } else {
+                let submitted: serde_json::Value =
+                    serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+                let password = submitted["Password"].as_str().unwrap_or("(none)");
+                (
+                    "401 Unauthorized",
+                    serde_json::json!({"error": {
+                        "code": "Base.1.8.GeneralError",
+                        "message": format!("Login failed: the password {password} is not valid"),
+                        "@Message.ExtendedInfo": [{
+                            "MessageId": "Base.1.8.ResourceAtUriUnauthorized",
+                            "Message": format!("Password '{password}' rejected"),
+                        }]
+                    }}),
+                )
+            };
+            let text = answer.to_string();
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    (address, server)
+}
+
+#[test]
+fn a_bmc_that_echoes_the_password_in_its_errors_is_shown_redacted() {
+    let (address, _server) = echoing_bmc();
+    let folder = tempfile::tempdir().unwrap();
+    let password = "Echo-Me-7f3a91c2d4";
+    let password_file = folder.path().join("password");
+    std::fs::write(&password_file, format!("{password}\n")).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_aero"))
+        .args([
+            "bmc",
+            "--endpoint",
+            &format!("http://{address}"),
+            "--username",
+            "admin",
+            "--password-file",
+            password_file.to_str().unwrap(),
+            "--auth",
+            "session",
+            "--timeout",
+            "10",
+            "inventory",
+        ])
+        .env("AERO_STATE_DIR", folder.path())
+        .env("RUST_LOG", "trace")
+        .output()
+        .expect("aero runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The BMC's answer reached the output (so the test can fail) ...
+    assert!(
+        stderr.contains("is not valid") || stderr.contains("rejected"),
+        "{stderr}"
+    );
+    // ... with the password redacted, in every form.
+    for form in encodings(password) {
+        assert!(
+            !stderr.contains(&form),
+            "the password leaked ({form}): {stderr}"
+        );
+        assert!(!String::from_utf8_lossy(&output.stdout).contains(&form));
+    }
+}

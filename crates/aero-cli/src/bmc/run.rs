@@ -86,6 +86,11 @@ pub async fn run(context: &Context, args: BmcArgs) -> Result<ExitCode, Failure> 
             args.connection.system.clone(),
         ),
     };
+    // Some firmware quotes the submitted password in its error messages: whatever the
+    // BMC answers is printed and logged through the redactor, which must know it.
+    context
+        .redactor
+        .add_secret(config.credentials.password.expose());
     if let BmcCommand::Power {
         graceful_timeout, ..
     } = &args.command
