@@ -699,3 +699,64 @@ fn a_plan_declined_on_a_terminal_exits_4_and_submits_nothing() {
     let actions = json(&aero(state.path(), &["actions", "list", "-o", "json"]));
     assert_eq!(actions, serde_json::json!([]));
 }
+
+/// A node whose BMC quotes the submitted password in its login error (some firmware
+/// does): the action fails at preflight, and neither what `deploy` prints, nor `actions
+/// show|logs`, nor the store holds the password. The site's BMC addresses are pointed
+/// at the fixture by a recorded target mapping, as the lab records its own.
+#[test]
+fn a_bmc_echoing_the_password_fails_preflight_and_the_password_stays_redacted() {
+    let (address, _server) = support::echoing_bmc();
+    let state = tempfile::tempdir().unwrap();
+    let password = "Echo-Me-In-Deploy-5b8e";
+    let folder = state.path().join("lab").join(SITE);
+    std::fs::create_dir_all(&folder).unwrap();
+    let bmc = serde_json::json!({
+        "endpoint": format!("http://{address}"),
+        "username": "admin",
+        "password": password,
+        "ca_pem": null,
+        "system_id": null,
+    });
+    let targets = serde_json::json!({
+        "label": "lab",
+        "site": SITE,
+        "bmcs": {"https://10.23.0.21": bmc, "https://10.23.0.22": bmc},
+        "provisioning_server": {"bind_address": "127.0.0.1:0", "public_url": "http://127.0.0.1:9"},
+        "os_images": {},
+    });
+    std::fs::write(folder.join("targets.json"), targets.to_string()).unwrap();
+
+    let deploy = aero(state.path(), &["deploy", SITE, "--yes", "--no-observe"]);
+    exits(&deploy, 1);
+    let actions = json(&aero(state.path(), &["actions", "list", "-o", "json"]));
+    let id = actions[0]["id"].as_str().unwrap().to_string();
+    let show = aero(state.path(), &["actions", "show", &id, "-o", "json"]);
+    let logs = aero(state.path(), &["actions", "logs", &id, "-o", "json"]);
+    let shown = text(&show.stdout);
+    assert!(
+        shown.contains("preflight/lon1-wk01") && shown.contains("failed"),
+        "{shown}"
+    );
+    // The BMC's echo reached the journal (so the test can fail), redacted.
+    assert!(
+        shown.contains("rejected") && shown.contains("<redacted"),
+        "{shown}"
+    );
+    let mut store = std::fs::read(state.path().join("aerostat.db")).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(state.path().join(format!("aerostat.db{suffix}"))) {
+            store.extend(bytes);
+        }
+    }
+    let secrets = vec![password.to_string()];
+    for (what, bytes) in [
+        ("deploy stderr", &deploy.stderr),
+        ("deploy stdout", &deploy.stdout),
+        ("actions show", &show.stdout),
+        ("actions logs", &logs.stdout),
+        ("the store", &store),
+    ] {
+        assert_no_secret(&secrets, what, bytes);
+    }
+}

@@ -79,3 +79,88 @@ pub fn venv() -> PathBuf {
     );
     venv
 }
+
+/// A fixture BMC whose login errors quote the submitted password, as some firmware does:
+/// it serves a Redfish service root and answers everything else with a 401 whose message
+/// and extended info repeat the password submitted (the session login's body, or the
+/// Basic authorization header). What `aero bmc` prints (and logs at trace level) must show it redacted.
+pub fn echoing_bmc() -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        listener.set_nonblocking(false).unwrap();
+        for stream in listener.incoming().take(500) {
+            let Ok(stream) = stream else { break };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                continue;
+            }
+            let mut length = 0usize;
+            let mut basic_password = None;
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+                let Some((name, value)) = header.split_once(':') else {
+                    continue;
+                };
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse().unwrap_or(0);
+                }
+                if name.eq_ignore_ascii_case("authorization")
+                    && let Some(encoded) = value.trim().strip_prefix("Basic ")
+                    && let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded)
+                {
+                    let decoded = String::from_utf8_lossy(&decoded).into_owned();
+                    basic_password = decoded.split_once(':').map(|(_, pass)| pass.to_string());
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let (status, answer) = if request_line.starts_with("GET /redfish/v1/ ")
+                || request_line.starts_with("GET /redfish/v1 ")
+            {
+                (
+                    "200 OK",
+                    serde_json::json!({
+                        "@odata.id": "/redfish/v1/",
+                        "RedfishVersion": "1.6.0",
+                        "Systems": {"@odata.id": "/redfish/v1/Systems"},
+                        "SessionService": {"@odata.id": "/redfish/v1/SessionService"},
+                        "Links": {"Sessions": {"@odata.id": "/redfish/v1/SessionService/Sessions"}}
+                    }),
+                )
+            } else {
+                let submitted: serde_json::Value =
+                    serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+                let password = submitted["Password"]
+                    .as_str()
+                    .map(str::to_string)
+                    .or(basic_password)
+                    .unwrap_or_else(|| "(none)".to_string());
+                (
+                    "401 Unauthorized",
+                    serde_json::json!({"error": {
+                        "code": "Base.1.8.GeneralError",
+                        "message": format!("Login failed: the password {password} is not valid"),
+                        "@Message.ExtendedInfo": [{
+                            "MessageId": "Base.1.8.ResourceAtUriUnauthorized",
+                            "Message": format!("Password '{password}' rejected"),
+                        }]
+                    }}),
+                )
+            };
+            let text = answer.to_string();
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    (address, server)
+}
