@@ -53,7 +53,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use aero_baremetal::{HostModel, NodeToken, ServerTls, TokenPurpose};
+use aero_baremetal::{HostModel, ServerTls};
 use aero_workflow::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -142,20 +142,11 @@ impl ArtifactServer {
     /// Its nodes' tokens are registered with the store's redactor, so nothing the store
     /// writes shows them.
     pub fn serve_site(&self, site: SiteArtifacts) {
-        if let Some(server) = site.model.provisioning_server() {
-            for node in site.model.nodes() {
-                for purpose in [TokenPurpose::ConfigImage, TokenPurpose::PhoneHome] {
-                    let token = NodeToken::derive(
-                        &server.token_key,
-                        purpose,
-                        &node.name,
-                        &site.revision_id,
-                    );
-                    self.state.store.redactor().add_secret(token.expose());
-                }
-            }
-        } else {
+        if site.model.provisioning_server().is_none() {
             tracing::warn!(site = %site.site, "the site has no provisioning server document: nothing of it is served");
+        }
+        for token in site.model.node_tokens(&site.revision_id) {
+            self.state.store.redactor().add_secret(token.expose());
         }
         tracing::info!(site = %site.site, revision = %site.revision_id, "serving site artifacts");
         self.state.put_site(site);

@@ -63,7 +63,7 @@ pub use model::{
 pub use overrides::{BmcOverride, OsImageOverride, OverrideError, ServerOverride, TargetOverrides};
 pub use secret::Secret;
 pub use steps::{
-    BaremetalEnvironment, BaremetalSteps, FACT_DOMAIN, STEP_KINDS, StepTiming, deprovision_specs,
-    preflight_spec, provision_specs,
+    BaremetalEnvironment, BaremetalSteps, FACT_DOMAIN, NodeRecord, STEP_KINDS, StepTiming,
+    deprovision_specs, preflight_spec, provision_specs,
 };
 pub use target::bmc_target;

@@ -172,3 +172,65 @@ fn write_documents(
     };
     ignore_broken_pipe(written.and_then(|()| stdout.flush()))
 }
+
+/// Renders `site` from `repos` with the operator's keys, the way every verb that acts on
+/// a site's machines needs it: validated, secrets registered for redaction. A site that
+/// does not render cleanly prints its errors and fails (exit 1), naming `purpose`.
+pub fn render_valid_site(
+    context: &Context,
+    repos: &[aero_docs::collect::RepoSpec],
+    site: &str,
+    identities: &[PathBuf],
+    purpose: &str,
+) -> Result<(aero_site::Snapshot, RenderedSite), Failure> {
+    use crate::exit::OrFail as _;
+    let snapshot = aero_site::Snapshot::collect(repos, site, None).or_fail()?;
+    let roots: Vec<_> = repos.iter().map(|repo| repo.path.clone()).collect();
+    let keys = context.keys(identities, &roots)?;
+    let rendered = snapshot.render(
+        &keys,
+        &aero_deploy::provider::render_options(&context.redactor),
+    );
+    if !rendered.is_valid() || rendered.revision_id().is_none() {
+        print_diagnostics(context, &rendered, rendered.diagnostics(), Severity::Error);
+        return Err(Failure {
+            error: anyhow::anyhow!(
+                "site {site} does not render cleanly ({}): {purpose}",
+                counts(&rendered)
+            ),
+            code: INVALID,
+        });
+    }
+    Ok((snapshot, rendered))
+}
+
+/// The stand-ins recorded for `site` (a lab that is up), saying on stderr that the
+/// command targets them; `None` when the site's documents say where its machines are.
+pub fn lab_overrides(
+    context: &Context,
+    site: &str,
+) -> Result<Option<aero_baremetal::TargetOverrides>, Failure> {
+    use crate::exit::OrFail as _;
+    let overrides = aero_lab::active_targets(&context.state_dir, site).or_fail()?;
+    if overrides.is_some() {
+        eprintln!(
+            "aero: site {site}: targeting the local lab's stand-ins (`aero lab down {site}` to target the real machines)"
+        );
+    }
+    Ok(overrides)
+}
+
+/// The site's host model as a command on its machines uses it: pointed at the lab's
+/// stand-ins while a lab is up.
+pub fn site_model(
+    context: &Context,
+    site: &str,
+    rendered: &RenderedSite,
+) -> Result<aero_baremetal::HostModel, Failure> {
+    use crate::exit::OrFail as _;
+    let mut model = aero_baremetal::HostModel::from_site(rendered).or_fail()?;
+    if let Some(overrides) = lab_overrides(context, site)? {
+        model.apply_overrides(site, &overrides).or_fail()?;
+    }
+    Ok(model)
+}

@@ -3,30 +3,13 @@
 //! takes it as [`Observed`]; reading it is the only I/O of planning.
 
 use aero_workflow::{Store, StoreError};
-use serde::{Deserialize, Serialize};
 
 use crate::plan::Observed;
 
-/// The facts domain of node records.
-pub const NODE_FACTS: &str = "baremetal";
-
-/// What the store records of one node, under [`NODE_FACTS`] with the node's name as key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
-pub enum NodeRecord {
-    /// Provisioned by an action, from these provisioning documents.
-    Provisioned {
-        /// The node's provisioning fingerprint then.
-        fingerprint: String,
-        /// The revision it was provisioned from.
-        revision_id: String,
-    },
-    /// Installed by other means and adopted by an operator: never touched.
-    Adopted {
-        /// Who adopted it, for the record (the operator's user name).
-        by: String,
-    },
-}
+/// The facts domain of node records (the bare-metal domain's).
+pub use aero_baremetal::FACT_DOMAIN as NODE_FACTS;
+/// What the store records of one node (the bare-metal domain's record).
+pub use aero_baremetal::NodeRecord;
 
 /// Reads what the store knows of `site`. A record this build cannot read is reported as
 /// invalid data rather than ignored: planning over a misread record could reprovision a
@@ -97,20 +80,21 @@ mod tests {
         let record = NodeRecord::Provisioned {
             fingerprint: "ab12".into(),
             revision_id: "sha256:1".into(),
+            action_id: "a-1".into(),
+            at_ms: 5,
         };
         let value = serde_json::to_value(&record).unwrap();
         assert_eq!(
             value,
-            serde_json::json!({"state": "provisioned", "fingerprint": "ab12", "revision_id": "sha256:1"})
-        );
-        // What the record step writes carries more (action, time): still read.
-        let written = serde_json::json!({"state": "provisioned", "fingerprint": "ab12",
-            "revision_id": "sha256:1", "action_id": "a-1", "at_ms": 5});
-        assert_eq!(
-            serde_json::from_value::<NodeRecord>(written).unwrap(),
-            record
+            serde_json::json!({"state": "provisioned", "fingerprint": "ab12",
+                "revision_id": "sha256:1", "action_id": "a-1", "at_ms": 5})
         );
         assert_eq!(serde_json::from_value::<NodeRecord>(value).unwrap(), record);
+        let adopted = serde_json::json!({"state": "adopted", "by": "ops"});
+        assert_eq!(
+            serde_json::from_value::<NodeRecord>(adopted).unwrap(),
+            NodeRecord::Adopted { by: "ops".into() }
+        );
         assert!(
             serde_json::from_value::<NodeRecord>(serde_json::json!({"state": "gone"})).is_err()
         );

@@ -82,6 +82,25 @@ impl NodeToken {
     }
 }
 
+impl crate::model::HostModel {
+    /// Every token of every node at `revision_id`, for every purpose: what a process that
+    /// may see the nodes' URLs (a BMC's inserted media, the artifact server) registers
+    /// with its redactor. Empty without a provisioning server (no tokens exist then).
+    pub fn node_tokens(&self, revision_id: &str) -> Vec<NodeToken> {
+        let Some(server) = self.provisioning_server() else {
+            return Vec::new();
+        };
+        self.nodes()
+            .iter()
+            .flat_map(|node| {
+                [TokenPurpose::ConfigImage, TokenPurpose::PhoneHome].map(|purpose| {
+                    NodeToken::derive(&server.token_key, purpose, &node.name, revision_id)
+                })
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -86,6 +86,12 @@ impl NodeBmc {
             .clone())
     }
 
+    /// The node's virtual media slots, as both media steps observe them.
+    pub(super) async fn media_slots(&self) -> Result<Vec<aero_bmc::MediaSlot>, StepError> {
+        let bmc = self.bmc().await?;
+        bmc.media_slots().await.map_err(|error| self.failure(error))
+    }
+
     /// A BMC error as a step error (its class decides the retry). The session is dropped,
     /// so the next attempt logs in again (a session the BMC expired or a connection it cut
     /// would otherwise fail every retry).

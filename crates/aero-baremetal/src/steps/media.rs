@@ -51,10 +51,7 @@ impl Step for Eject {
     type Op = MediaOp;
 
     async fn observe(&self, _cx: &StepContext) -> Result<Vec<MediaSlot>, StepError> {
-        let bmc = self.node.bmc().await?;
-        bmc.media_slots()
-            .await
-            .map_err(|error| self.node.failure(error))
+        self.node.media_slots().await
     }
 
     fn decide(
@@ -188,10 +185,7 @@ impl Step for Insert {
     type Op = MediaOp;
 
     async fn observe(&self, _cx: &StepContext) -> Result<Vec<MediaSlot>, StepError> {
-        let bmc = self.node.bmc().await?;
-        bmc.media_slots()
-            .await
-            .map_err(|error| self.node.failure(error))
+        self.node.media_slots().await
     }
 
     fn decide(

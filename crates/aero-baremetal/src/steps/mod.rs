@@ -49,6 +49,8 @@ mod phone_home;
 mod power;
 mod preflight;
 mod record;
+
+pub use record::NodeRecord;
 #[cfg(test)]
 mod tests;
 

@@ -10,15 +10,29 @@ use serde::{Deserialize, Serialize};
 use super::FACT_DOMAIN;
 use super::bmc::NodeBmc;
 
-/// The fact of a node (domain [`FACT_DOMAIN`], key the node's name), as JSON:
-/// `{"state": "provisioned", "fingerprint", "revision_id", "action_id", "at_ms"}`.
+/// What the store records of one node (domain [`FACT_DOMAIN`], key the node's name): the
+/// one shape the record step writes, `aero node adopt` writes, and the planner reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) struct ProvisionedFact {
-    pub(super) state: String,
-    pub(super) fingerprint: String,
-    pub(super) revision_id: String,
-    pub(super) action_id: String,
-    pub(super) at_ms: i64,
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum NodeRecord {
+    /// Provisioned by an action, from these provisioning documents.
+    Provisioned {
+        /// The node's provisioning fingerprint then.
+        fingerprint: String,
+        /// The revision it was provisioned from.
+        revision_id: String,
+        /// The action that provisioned it.
+        #[serde(default)]
+        action_id: String,
+        /// When (worker clock, milliseconds since 1970).
+        #[serde(default)]
+        at_ms: i64,
+    },
+    /// Installed by other means and adopted by an operator: never touched.
+    Adopted {
+        /// Who adopted it (the operator's user name).
+        by: String,
+    },
 }
 
 /// The op: write the fact (its time is taken when it is written).
@@ -62,21 +76,24 @@ impl Step for Record {
         observed: &RecordObserved,
         _pending: Option<&Pending<RecordOp>>,
     ) -> Decision<RecordOp> {
-        let current: Option<ProvisionedFact> = observed
+        let current: Option<NodeRecord> = observed
             .current
             .clone()
             .and_then(|value| serde_json::from_value(value).ok());
         match current {
-            Some(fact)
-                if fact.state == "provisioned"
-                    && fact.fingerprint == self.node.node.fingerprint.as_str()
-                    && fact.revision_id == self.node.env().revision_id
-                    && fact.action_id == observed.action_id =>
+            Some(NodeRecord::Provisioned {
+                fingerprint,
+                revision_id,
+                action_id,
+                at_ms,
+            }) if fingerprint == self.node.node.fingerprint.as_str()
+                && revision_id == self.node.env().revision_id
+                && action_id == observed.action_id =>
             {
                 Decision::done(serde_json::json!({
-                    "fingerprint": fact.fingerprint,
-                    "revision_id": fact.revision_id,
-                    "at_ms": fact.at_ms,
+                    "fingerprint": fingerprint,
+                    "revision_id": revision_id,
+                    "at_ms": at_ms,
                 }))
             }
             _ => Decision::Act(RecordOp::Write),
@@ -89,8 +106,7 @@ impl Step for Record {
             .map_or(0, |elapsed| {
                 i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
             });
-        let fact = ProvisionedFact {
-            state: "provisioned".to_string(),
+        let fact = NodeRecord::Provisioned {
             fingerprint: self.node.node.fingerprint.as_str().to_string(),
             revision_id: self.node.env().revision_id.clone(),
             action_id: cx.action_id().to_string(),

@@ -242,37 +242,18 @@ fn site_config(
         ));
     }
     let repos = context.repos(&args.repos)?;
-    let snapshot = aero_site::Snapshot::collect(&repos, site, None).or_fail()?;
-    let roots: Vec<_> = repos.iter().map(|repo| repo.path.clone()).collect();
-    let keys = context.keys(&args.identities, &roots)?;
-    let rendered = snapshot.render(
-        &keys,
-        &aero_deploy::provider::render_options(&context.redactor),
-    );
-    let mut model = aero_baremetal::HostModel::from_site(&rendered).or_fail()?;
-    if let Some(overrides) = aero_lab::active_targets(&context.state_dir, site).or_fail()? {
-        eprintln!(
-            "aero: site {site}: targeting the local lab's emulated BMCs (`aero lab down {site}` to target the real machines)"
-        );
-        model.apply_overrides(site, &overrides).or_fail()?;
-    }
+    let (_, rendered) = crate::documents::render_valid_site(
+        context,
+        &repos,
+        site,
+        &args.identities,
+        "the BMC is found from a valid revision",
+    )?;
+    let model = crate::documents::site_model(context, site, &rendered)?;
     // The BMC may hold media whose URLs carry the nodes' tokens (a deploy inserted
     // them): they are secrets, shown redacted like every other.
-    if let (Some(server), Some(revision)) = (model.provisioning_server(), rendered.revision_id()) {
-        for each in model.nodes() {
-            for purpose in [
-                aero_baremetal::TokenPurpose::ConfigImage,
-                aero_baremetal::TokenPurpose::PhoneHome,
-            ] {
-                let token = aero_baremetal::NodeToken::derive(
-                    &server.token_key,
-                    purpose,
-                    &each.name,
-                    revision,
-                );
-                context.redactor.add_secret(token.expose());
-            }
-        }
+    for token in model.node_tokens(rendered.revision_id().unwrap_or_default()) {
+        context.redactor.add_secret(token.expose());
     }
     let found = model.node(node).or_fail()?;
     let target = aero_baremetal::bmc_target(found).ok_or_else(|| {
@@ -281,24 +262,10 @@ fn site_config(
             found.oob_type.as_str()
         ))
     })?;
-    context
-        .redactor
-        .add_secret(target.credentials.password.expose());
     let mut config = aero_redfish::port::RedfishConnector::new()
         .config_for(&target)
         .or_fail()?;
-    config.auth = match args.auth {
-        AuthArg::Auto => AuthMode::Auto,
-        AuthArg::Session => AuthMode::Session,
-        AuthArg::Basic => AuthMode::Basic,
-    };
-    if args.timeout == 0 || !(args.poll_interval.is_finite() && args.poll_interval > 0.0) {
-        return Err(Failure::usage(
-            "--timeout and --poll-interval must be positive",
-        ));
-    }
-    config.timing.operation_deadline = Duration::from_secs(args.timeout);
-    config.timing.poll_interval = Duration::from_secs_f64(args.poll_interval.min(3600.0));
+    apply_session_flags(&mut config, args).or_fail()?;
     Ok((config, args.system.clone().or(target.system)))
 }
 
@@ -356,6 +323,13 @@ fn build_config(args: &ConnectionArgs) -> Result<BmcConfig, BmcUsageError> {
         },
         verification,
     };
+    apply_session_flags(&mut config, args)?;
+    Ok(config)
+}
+
+/// The flags that shape a session whatever the BMC's source (flags or site documents):
+/// authentication mode, the operation deadline and the poll interval.
+fn apply_session_flags(config: &mut BmcConfig, args: &ConnectionArgs) -> Result<(), BmcUsageError> {
     config.auth = match args.auth {
         AuthArg::Auto => AuthMode::Auto,
         AuthArg::Session => AuthMode::Session,
@@ -371,7 +345,7 @@ fn build_config(args: &ConnectionArgs) -> Result<BmcConfig, BmcUsageError> {
     }
     config.timing.operation_deadline = Duration::from_secs(args.timeout);
     config.timing.poll_interval = Duration::from_secs_f64(args.poll_interval.min(3600.0));
-    Ok(config)
+    Ok(())
 }
 
 /// Reads the password file; one trailing newline is not part of the password.

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use aero_deploy::plan::{Plan, Request};
 use aero_deploy::{DeployProvider, DeploySite, OverridesSource, WorkerSetup};
-use aero_docs::diagnostic::Severity;
 use aero_site::{KeyPolicy, Snapshot};
 use aero_workflow::{ActionFilter, ActionState, Engine, EngineConfig, EntryKind, Limits, Store};
 use tokio::sync::watch;
@@ -18,7 +17,7 @@ use super::args::{DeployArgs, PlanArgs, PlanTarget, WorkerArgs};
 use super::output::{PlanView, plan_text};
 use crate::actions::exit_code_of;
 use crate::context::Context;
-use crate::documents::{KeyArgs, counts, print_diagnostics};
+use crate::documents::{KeyArgs, lab_overrides, render_valid_site};
 use crate::exit::{self, Failure, OrFail, output_failure};
 use crate::format::emit;
 
@@ -37,25 +36,14 @@ async fn prepare(
     store: &Store,
 ) -> Result<Prepared, Failure> {
     let repos = context.repos(&target.repos)?;
-    let snapshot = Snapshot::collect(&repos, &target.site, None).or_fail()?;
-    let roots: Vec<_> = repos.iter().map(|repo| repo.path.clone()).collect();
-    let keys = context.keys(&target.keys.identities, &roots)?;
-    let rendered = snapshot.render(
-        &keys,
-        &aero_deploy::provider::render_options(&context.redactor),
-    );
-    if !rendered.is_valid() || rendered.revision_id().is_none() {
-        print_diagnostics(context, &rendered, rendered.diagnostics(), Severity::Error);
-        return Err(Failure {
-            error: anyhow::anyhow!(
-                "site {} does not render cleanly ({}): an action needs a valid revision",
-                target.site,
-                counts(&rendered)
-            ),
-            code: exit::INVALID,
-        });
-    }
-    let overrides = LabOverrides::new(context).overrides_noted(&target.site)?;
+    let (snapshot, rendered) = render_valid_site(
+        context,
+        &repos,
+        &target.site,
+        &target.keys.identities,
+        "an action needs a valid revision",
+    )?;
+    let overrides = lab_overrides(context, &target.site)?;
     let site = DeploySite::prepare(&target.site, &rendered, overrides.as_ref()).or_fail()?;
     let mut observed = aero_deploy::observe(store, &target.site).await.or_fail()?;
     if !target.no_observe {
@@ -185,20 +173,6 @@ impl LabOverrides {
         LabOverrides {
             state_dir: context.state_dir.clone(),
         }
-    }
-
-    /// The overrides, saying on stderr when the lab stands in for the site.
-    fn overrides_noted(
-        &self,
-        site: &str,
-    ) -> Result<Option<aero_baremetal::TargetOverrides>, Failure> {
-        let overrides = aero_lab::active_targets(&self.state_dir, site).or_fail()?;
-        if overrides.is_some() {
-            eprintln!(
-                "aero: site {site}: targeting the local lab's emulated BMCs (`aero lab down {site}` to target the real machines)"
-            );
-        }
-        Ok(overrides)
     }
 }
 

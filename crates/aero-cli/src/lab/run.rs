@@ -8,15 +8,13 @@ use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use aero_baremetal::HostModel;
-use aero_docs::diagnostic::Severity;
 use aero_lab::{DownOutcome, LabOptions, LabPlan, UpOutcome, UpRequest};
-use aero_site::{Mode, RenderOptions, RenderedSite, Snapshot};
 
 use super::args::{LabArgs, LabCommand};
 use super::output::{LabView, lab_table, notes};
 use crate::context::Context;
-use crate::documents::{KeyArgs, counts, print_diagnostics};
-use crate::exit::{Failure, INVALID, OrFail, output_failure};
+use crate::documents::{KeyArgs, render_valid_site};
+use crate::exit::{Failure, OrFail, output_failure};
 use crate::format::{emit, write_stdout};
 
 /// Runs an `aero lab` verb.
@@ -86,7 +84,14 @@ fn up(
         eprintln!("aero: the lab of {site} is already running; left as it is");
         return show(&LabView::of(&current));
     }
-    let rendered = render(context, repos, site, keys)?;
+    let repos = context.repos(repos)?;
+    let (_, rendered) = render_valid_site(
+        context,
+        &repos,
+        site,
+        &keys.identities,
+        "the lab is made from a valid revision",
+    )?;
     let model = HostModel::from_site(&rendered).or_fail()?;
     let options = LabOptions {
         seed: seed.unwrap_or_else(random_seed),
@@ -150,38 +155,4 @@ fn random_seed() -> u64 {
         .map(|elapsed| elapsed.subsec_nanos() ^ elapsed.as_secs() as u32)
         .unwrap_or(0);
     u64::from(nanos ^ std::process::id().rotate_left(16)) % 1_000_000
-}
-
-/// Renders and validates the site, as every verb on a site's machines does.
-fn render(
-    context: &Context,
-    repos: &[String],
-    site: &str,
-    keys: &KeyArgs,
-) -> Result<RenderedSite, Failure> {
-    let repos = context.repos(repos)?;
-    let snapshot = Snapshot::collect(&repos, site, None).or_fail()?;
-    let roots: Vec<_> = repos.iter().map(|repo| repo.path.clone()).collect();
-    let keys = context.keys(&keys.identities, &roots)?;
-    let rendered = snapshot.render(
-        &keys,
-        &RenderOptions {
-            mode: Mode::Aerostat,
-            validate: true,
-            validate_metadata: true,
-            allow_encrypted: false,
-            redactor: Some(context.redactor.clone()),
-        },
-    );
-    if !rendered.is_valid() {
-        print_diagnostics(context, &rendered, rendered.diagnostics(), Severity::Error);
-        return Err(Failure {
-            error: anyhow::anyhow!(
-                "site {site} does not render cleanly ({}): the lab is made from a valid revision",
-                counts(&rendered)
-            ),
-            code: INVALID,
-        });
-    }
-    Ok(rendered)
 }

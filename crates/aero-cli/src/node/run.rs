@@ -4,16 +4,17 @@
 use std::process::ExitCode;
 
 use aero_baremetal::{ConfigImage, ConfigPart, HostModel, ImageTime, NodeConfig};
-use aero_docs::collect::RepoSpec;
-use aero_docs::diagnostic::Severity;
-use aero_site::{Mode, RenderOptions, RenderedSite, Snapshot};
+use aero_site::RenderedSite;
 
 use super::args::{NodeArgs, NodeCommand};
 use super::output::{NodeRow, nodes_table};
 use crate::context::Context;
-use crate::documents::{KeyArgs, counts, print_diagnostics};
-use crate::exit::{Failure, INVALID, OrFail, output_failure};
+use crate::documents::{render_valid_site, site_model};
+use crate::exit::{Failure, OrFail, output_failure};
 use crate::format::{emit, write_stdout};
+
+/// Why node verbs need a valid revision: its id keys the node's token and instance id.
+const NODE_PURPOSE: &str = "node configs are made from a valid revision";
 
 /// Runs an `aero node` verb.
 pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
@@ -22,7 +23,8 @@ pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
         NodeCommand::Adopt { site, node, keys } => {
             // The node must exist at the site's current revision: adopting a typo would
             // silently protect nothing.
-            let rendered = render(context, &repos, &site, &keys)?;
+            let (_, rendered) =
+                render_valid_site(context, &repos, &site, &keys.identities, NODE_PURPOSE)?;
             let model = HostModel::from_site(&rendered).or_fail()?;
             model.node(&node).or_fail()?;
             let by = std::env::var("USER").unwrap_or_else(|_| "unknown".to_string());
@@ -32,7 +34,8 @@ pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
             crate::run_async(record_adoption(context, &site, &node, None))
         }
         NodeCommand::List { site, output, keys } => {
-            let rendered = render(context, &repos, &site, &keys)?;
+            let (_, rendered) =
+                render_valid_site(context, &repos, &site, &keys.identities, NODE_PURPOSE)?;
             let model = site_model(context, &site, &rendered)?;
             let rows: Vec<NodeRow> = model.nodes().iter().map(NodeRow::of).collect();
             emit(&context.redactor, output, &rows, nodes_table).map_err(output_failure)?;
@@ -45,7 +48,8 @@ pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
             show_secrets,
             keys,
         } => {
-            let rendered = render(context, &repos, &site, &keys)?;
+            let (_, rendered) =
+                render_valid_site(context, &repos, &site, &keys.identities, NODE_PURPOSE)?;
             let config = node_config(context, &site, &rendered, &node)?;
             let parts: Vec<ConfigPart> = match part {
                 Some(part) => vec![part.into()],
@@ -78,7 +82,8 @@ pub fn run(context: &Context, args: NodeArgs) -> Result<ExitCode, Failure> {
             time,
             keys,
         } => {
-            let rendered = render(context, &repos, &site, &keys)?;
+            let (_, rendered) =
+                render_valid_site(context, &repos, &site, &keys.identities, NODE_PURPOSE)?;
             let config = node_config(context, &site, &rendered, &node)?;
             let time = time.map_or(ImageTime::DEFAULT, ImageTime::from_unix_seconds);
             let image = ConfigImage::build(&config, time).or_fail()?;
@@ -155,57 +160,6 @@ async fn record_adoption(
     };
     store.close().await.or_fail()?;
     result.map(|()| ExitCode::SUCCESS)
-}
-
-/// Renders and validates the site; node verbs need a valid revision (its id keys the
-/// node's token and instance id), so any error is printed and fails the verb.
-fn render(
-    context: &Context,
-    repos: &[RepoSpec],
-    site: &str,
-    keys: &KeyArgs,
-) -> Result<RenderedSite, Failure> {
-    let snapshot = Snapshot::collect(repos, site, None).or_fail()?;
-    let roots: Vec<_> = repos.iter().map(|repo| repo.path.clone()).collect();
-    let keys = context.keys(&keys.identities, &roots)?;
-    let rendered = snapshot.render(
-        &keys,
-        &RenderOptions {
-            mode: Mode::Aerostat,
-            validate: true,
-            validate_metadata: true,
-            allow_encrypted: false,
-            redactor: Some(context.redactor.clone()),
-        },
-    );
-    if !rendered.is_valid() {
-        print_diagnostics(context, &rendered, rendered.diagnostics(), Severity::Error);
-        return Err(Failure {
-            error: anyhow::anyhow!(
-                "site {site} does not render cleanly ({}): node configs are made from a valid revision",
-                counts(&rendered)
-            ),
-            code: INVALID,
-        });
-    }
-    Ok(rendered)
-}
-
-/// The site's host model, pointed at the lab's stand-ins when a lab is up for the site
-/// (what a deploy would use), saying so on stderr.
-fn site_model(
-    context: &Context,
-    site: &str,
-    rendered: &RenderedSite,
-) -> Result<HostModel, Failure> {
-    let mut model = HostModel::from_site(rendered).or_fail()?;
-    if let Some(overrides) = aero_lab::active_targets(&context.state_dir, site).or_fail()? {
-        eprintln!(
-            "aero: site {site}: targeting the local lab's stand-ins (`aero lab down {site}` to target the real machines)"
-        );
-        model.apply_overrides(site, &overrides).or_fail()?;
-    }
-    Ok(model)
 }
 
 /// A node's config at the rendered revision, as a deploy would serve it.
