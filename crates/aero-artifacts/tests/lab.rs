@@ -119,6 +119,7 @@ async fn provision_one_node() {
         &LabOptions {
             seed: 7,
             boot_delay: Duration::from_secs(1),
+            faults: Default::default(),
         },
     )
     .expect("a lab plan");

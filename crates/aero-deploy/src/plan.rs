@@ -16,10 +16,13 @@
 //! - `redeploy_server NODE`: that node is deprovisioned and provisioned again.
 //!
 //! The DAG: validate the design; preflight every BMC in scope; then, group by group in the
-//! strategy's order, each acted-on node's chain of provisioning steps, all hanging on
-//! every preflight (no node is touched before every BMC checked out) and on the gates of
-//! the groups their group depends on; a gate per group counts its nodes' outcomes against
-//! the success criteria (a failed gate skips every group depending on it, transitively).
+//! strategy's order, each acted-on node's chain of provisioning steps, hanging on the end
+//! of every preflight (no node is touched before every BMC was checked), on the success
+//! of its own preflight, and on the gates of the groups its group depends on; a gate per
+//! group counts its nodes' outcomes, preflight included, against the success criteria (a
+//! failed gate skips every group depending on it, transitively). So a node whose BMC is
+//! down or reports another machine is never touched and counts as a failure of its
+//! group, and whether the others go on is the strategy's call, as with any node failure.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -390,7 +393,7 @@ fn assemble(
         let mut preflight = node_steps.preflight(&line.node)?;
         preflight.after.push(Dependency::success(VALIDATE_STEP));
         preflight.node = Some(line.node.clone());
-        preflights.push(preflight.id.clone());
+        preflights.push((line.node.clone(), preflight.id.clone()));
         steps.push(preflight);
     }
     let chain = |node: &str, extra: &[Dependency], group: Option<&str>| {
@@ -413,24 +416,41 @@ fn assemble(
         }
         Ok::<_, DeployError>(specs)
     };
-    let on_preflights: Vec<Dependency> = preflights
-        .iter()
-        .map(|step| Dependency::success(step))
-        .collect();
     if kind == ActionKind::RedeployServer {
+        let on_preflights: Vec<Dependency> = preflights
+            .iter()
+            .map(|(_, step)| Dependency::success(step))
+            .collect();
         for line in &acting {
             steps.extend(chain(&line.node, &on_preflights, None)?);
         }
         return Ok(steps);
     }
+    // Every chain waits for every preflight to end, and needs its own to succeed.
+    let after_preflights = |node: &str| -> Vec<Dependency> {
+        preflights
+            .iter()
+            .map(|(of, step)| {
+                if of == node {
+                    Dependency::success(step)
+                } else {
+                    Dependency::completion(step)
+                }
+            })
+            .collect()
+    };
+    let preflight_of = |node: &str| {
+        preflights
+            .iter()
+            .find(|(of, _)| of == node)
+            .map(|(_, step)| step.clone())
+    };
     for group in groups {
-        let mut extra = on_preflights.clone();
-        extra.extend(
-            group
-                .depends_on
-                .iter()
-                .map(|dependency| Dependency::success(&gate_id(dependency))),
-        );
+        let extra: Vec<Dependency> = group
+            .depends_on
+            .iter()
+            .map(|dependency| Dependency::success(&gate_id(dependency)))
+            .collect();
         let mut members = Vec::new();
         let mut member_steps = Vec::new();
         for node in &group.nodes {
@@ -441,8 +461,13 @@ fn assemble(
             let counted = line.change.counts_as_success()
                 || (line.change.acts() && !group.actionable.contains(node));
             if acted_here {
-                let specs = chain(node, &extra, Some(&group.name))?;
-                let ids: Vec<String> = specs.iter().map(|spec| spec.id.clone()).collect();
+                let mut after = after_preflights(node);
+                after.extend(extra.iter().cloned());
+                let specs = chain(node, &after, Some(&group.name))?;
+                let ids: Vec<String> = preflight_of(node)
+                    .into_iter()
+                    .chain(specs.iter().map(|spec| spec.id.clone()))
+                    .collect();
                 member_steps.extend(ids.iter().cloned());
                 members.push(GateMember {
                     node: node.clone(),
@@ -461,6 +486,11 @@ fn assemble(
                     })
                     .map(|spec| spec.id.clone())
                     .collect();
+                let earlier: Vec<String> = if earlier.is_empty() {
+                    earlier
+                } else {
+                    preflight_of(node).into_iter().chain(earlier).collect()
+                };
                 member_steps.extend(earlier.iter().cloned());
                 members.push(GateMember {
                     node: node.clone(),

@@ -28,7 +28,7 @@ use crate::error::LabError;
 use crate::files::{
     LabPaths, create_private_dir, read_json, remove_dir, remove_file, write_json, write_private,
 };
-use crate::plan::LabPlan;
+use crate::plan::{LabPlan, PlannedNode};
 use crate::process;
 use crate::record::{EmulatorRecord, LabRecord, ProvisioningRecord, StandInRecord};
 use crate::simulator::{self, Simulator, StatusBoard};
@@ -211,6 +211,7 @@ async fn start(paths: &LabPaths) -> Result<Running, LabError> {
                 node: node.name.clone(),
                 uuid: node.system_uuid.clone(),
                 macs: node.macs.clone(),
+                serial_number: node.serial_number.clone(),
                 port: 0,
                 htpasswd: folder.join("htpasswd"),
                 state: folder.join("state"),
@@ -284,6 +285,8 @@ async fn start(paths: &LabPaths) -> Result<Running, LabError> {
             system_uuid: node.system_uuid.clone(),
             uuid_source: node.uuid_source,
             macs: node.macs.clone(),
+            serial_number: node.serial_number.clone(),
+            faults: node.faults.clone(),
             username,
         });
     }
@@ -322,6 +325,11 @@ async fn start(paths: &LabPaths) -> Result<Running, LabError> {
             bmc_client: bmc_client.clone(),
             media_client: media_client.clone(),
             boot_delay: Duration::from_millis(plan.boot_delay_ms),
+            phones_home: plan
+                .nodes
+                .iter()
+                .find(|node| node.name == record.node)
+                .is_none_or(PlannedNode::phones_home),
             poll_interval: SIMULATOR_POLL,
             board: board.clone(),
         });

@@ -19,7 +19,8 @@ use crate::error::LabError;
 use crate::files::{create_private_dir, remove_dir, tail, write_private};
 
 /// The launcher the emulators run with: seeds Python's global random generator (which
-/// the fake driver draws power delays from), then runs sushy-emulator's own `main`.
+/// the fake driver draws power delays from) and adds the documented serial number to the
+/// System resource (the fake driver has none), then runs sushy-emulator's own `main`.
 pub(crate) const LAUNCHER: &str = r#"#!/usr/bin/env python3
 """Aerostat lab: start sushy-emulator (sushy-tools) with a seeded random generator.
 
@@ -28,9 +29,39 @@ Usage: run_emulator.py --seed N -- <sushy-emulator arguments>
 Written by `aero lab up`. The fake driver applies a power change 1 to 11 s after the
 request, drawing the delay from Python's global random generator: with a seed, the
 sequence of delays is reproducible.
+
+sushy's fake driver reports no serial number for its systems: when the configuration
+sets AERO_LAB_SERIAL_NUMBER, every JSON answer to a GET of a System resource
+(/redfish/v1/Systems/<id>) gains "SerialNumber" with that value, as a real BMC reports
+the machine's service tag. Nothing else is changed.
 """
+import json
 import random
+import re
 import sys
+
+SYSTEM_PATH = re.compile(r"^/redfish/v1/Systems/[^/]+/?$")
+
+
+def add_serial_number(app):
+    import flask
+
+    @app.after_request
+    def serial_number(response):
+        serial = app.config.get("AERO_LAB_SERIAL_NUMBER")
+        if (
+            serial is None
+            or flask.request.method != "GET"
+            or not SYSTEM_PATH.match(flask.request.path)
+            or response.status_code != 200
+            or not response.is_json
+        ):
+            return response
+        body = response.get_json()
+        if isinstance(body, dict):
+            body["SerialNumber"] = serial
+            response.set_data(json.dumps(body))
+        return response
 
 
 def main():
@@ -41,9 +72,10 @@ def main():
     if args and args[0] == "--":
         args = args[1:]
     sys.argv = ["sushy-emulator"] + args
-    from sushy_tools.emulator.main import main as emulator_main
+    from sushy_tools.emulator import main as emulator
 
-    return emulator_main()
+    add_serial_number(emulator.app)
+    return emulator.main()
 
 
 if __name__ == "__main__":
@@ -113,6 +145,9 @@ pub(crate) struct EmulatorConfig {
     pub(crate) uuid: String,
     /// Its NIC MACs.
     pub(crate) macs: Vec<String>,
+    /// The serial number its system reports (sushy's fake driver has none of its own:
+    /// the launcher adds it, [`LAUNCHER`]).
+    pub(crate) serial_number: Option<String>,
     /// The port on 127.0.0.1.
     pub(crate) port: u16,
     /// The htpasswd file.
@@ -149,13 +184,18 @@ pub(crate) fn config_text(config: &EmulatorConfig) -> String {
          SUSHY_EMULATOR_STATE_DIR = {state}\n\
          SUSHY_EMULATOR_FAKE_DRIVER = True\n\
          SUSHY_EMULATOR_FEATURE_SET = 'full'\n\
-         SUSHY_EMULATOR_FAKE_SYSTEMS = {systems}\n",
+         SUSHY_EMULATOR_FAKE_SYSTEMS = {systems}\n\
+         AERO_LAB_SERIAL_NUMBER = {serial}\n",
         node = config.node.replace(['\n', '\r'], "?"),
         port = config.port,
         certificate = python_string(&config.certificate.to_string_lossy()),
         key = python_string(&config.key.to_string_lossy()),
         htpasswd = python_string(&config.htpasswd.to_string_lossy()),
         state = python_string(&config.state.to_string_lossy()),
+        serial = config
+            .serial_number
+            .as_deref()
+            .map_or_else(|| "None".to_string(), python_string),
     )
 }
 
@@ -274,6 +314,7 @@ mod tests {
             node: "lon1-wk01".into(),
             uuid: "4c4c4544-0038-5a4b-8051-314734000000".into(),
             macs: vec!["b4:96:91:3a:17:15".into(), "40:a6:b7:6e:20:00".into()],
+            serial_number: Some("8ZKQ1G4".into()),
             port: 8443,
             htpasswd: "/s/lab/x/emulators/lon1-wk01/htpasswd".into(),
             state: "/s/lab/x/emulators/lon1-wk01/state".into(),
@@ -287,6 +328,7 @@ mod tests {
             "SUSHY_EMULATOR_SSL_KEY = \"/s/lab/it's/key.pem\"",
             "SUSHY_EMULATOR_FAKE_DRIVER = True",
             "SUSHY_EMULATOR_STATE_DIR = \"/s/lab/x/emulators/lon1-wk01/state\"",
+            "AERO_LAB_SERIAL_NUMBER = \"8ZKQ1G4\"",
             "SUSHY_EMULATOR_FAKE_SYSTEMS = [{\"uuid\":\"4c4c4544-0038-5a4b-8051-314734000000\",\"name\":\"lon1-wk01\",\"power_state\":\"Off\",\"nics\":[{\"mac\":\"b4:96:91:3a:17:15\"},{\"mac\":\"40:a6:b7:6e:20:00\"}]}]",
         ] {
             assert!(

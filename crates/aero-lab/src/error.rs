@@ -27,6 +27,17 @@ pub enum LabError {
         /// The site.
         site: String,
     },
+    /// `--fault` names a node the lab does not emulate.
+    #[error(
+        "--fault names node `{node}`, which the lab does not emulate (it emulates: {})",
+        emulated.join(", ")
+    )]
+    FaultOfUnknownNode {
+        /// The node named.
+        node: String,
+        /// The nodes the lab emulates.
+        emulated: Vec<String>,
+    },
     /// Two nodes name the same BMC endpoint; the lab gives each node its own emulator.
     #[error(
         "nodes `{first}` and `{second}` both name the BMC {endpoint}: the lab emulates one BMC per node"
@@ -205,6 +216,7 @@ impl Classify for LabError {
             LabError::NothingToEmulate { .. } | LabError::SharedBmc { .. } => {
                 ErrorClass::InvalidInput
             }
+            LabError::FaultOfUnknownNode { .. } => ErrorClass::Usage,
             LabError::OtherSite { .. } => ErrorClass::Conflict,
             LabError::NotReady { .. } | LabError::Emulator { .. } => ErrorClass::Transient,
             LabError::Io { .. }

@@ -77,7 +77,8 @@ pub use control::{DownOutcome, LabStatus, UpOutcome, UpRequest, down, status, up
 pub use daemon::run_daemon;
 pub use error::LabError;
 pub use plan::{
-    LabOptions, LabPlan, PlannedImage, PlannedNode, PlannedServer, UuidSource, derived_system_uuid,
+    Fault, LabOptions, LabPlan, PlannedImage, PlannedNode, PlannedServer, UuidSource,
+    derived_system_uuid,
 };
 pub use record::{
     EmulatorRecord, LabRecord, ProvisioningRecord, SimulatorState, SimulatorStatus,

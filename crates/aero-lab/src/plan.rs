@@ -22,6 +22,55 @@ pub struct LabOptions {
     pub seed: u64,
     /// How long a node simulator takes to "boot" before it phones home.
     pub boot_delay: Duration,
+    /// Faults to play, by node (`aero lab up --fault NODE=FAULT`).
+    pub faults: BTreeMap<String, Vec<Fault>>,
+}
+
+/// A fault the lab plays for one node, to rehearse what a deployment does when a
+/// machine is not what the documents say or never comes up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// The node boots its CD but never phones home (an installer that hangs, a network
+    /// that does not come up).
+    NoPhoneHome,
+    /// The emulated BMC reports this serial number instead of the documented one (the
+    /// documents point at another machine).
+    Serial(String),
+}
+
+impl Fault {
+    /// Reads `no-phone-home` or `serial=VALUE`.
+    pub fn parse(text: &str) -> Result<Fault, String> {
+        match text.split_once('=') {
+            None if text == "no-phone-home" => Ok(Fault::NoPhoneHome),
+            Some(("serial", value)) if is_serial_number(value) => {
+                Ok(Fault::Serial(value.to_string()))
+            }
+            Some(("serial", value)) => Err(format!(
+                "the serial number {value:?} is not 1 to 64 letters, digits, '-', '_' or '.'"
+            )),
+            _ => Err(format!(
+                "unknown fault {text:?}: the lab plays `no-phone-home` and `serial=VALUE`"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::NoPhoneHome => f.write_str("no-phone-home"),
+            Fault::Serial(value) => write!(f, "serial={value}"),
+        }
+    }
+}
+
+fn is_serial_number(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// What `aero lab up` starts for a site: built from its host model, written for the
@@ -56,6 +105,21 @@ pub struct PlannedNode {
     pub uuid_source: UuidSource,
     /// The NIC MACs the emulated system reports, the boot MAC first.
     pub macs: Vec<String>,
+    /// The serial number the emulated system reports: the documented one
+    /// (`aerostat/NodeProvisioning/v1` `serial_number`), or a fault's; `None`: none
+    /// (sushy's fake driver reports none of its own).
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    /// The faults the lab plays for this node.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+}
+
+impl PlannedNode {
+    /// Whether its simulator phones home after booting.
+    pub fn phones_home(&self) -> bool {
+        !self.faults.contains(&Fault::NoPhoneHome)
+    }
 }
 
 /// Where an emulated system's UUID comes from.
@@ -117,12 +181,23 @@ impl LabPlan {
                 Some(uuid) => (uuid.to_ascii_lowercase(), UuidSource::Documented),
                 None => (derived_system_uuid(&node.name), UuidSource::Derived),
             };
+            let faults = options.faults.get(&node.name).cloned().unwrap_or_default();
+            let serial_number = faults
+                .iter()
+                .rev()
+                .find_map(|fault| match fault {
+                    Fault::Serial(value) => Some(value.clone()),
+                    Fault::NoPhoneHome => None,
+                })
+                .or_else(|| node.expected.serial_number.clone());
             nodes.push(PlannedNode {
                 name: node.name.clone(),
                 documented_bmc: bmc.endpoint.clone(),
                 system_uuid,
                 uuid_source,
                 macs: macs(node),
+                serial_number,
+                faults,
             });
             if let Some(image) = &node.os_image {
                 os_images.insert(
@@ -137,6 +212,16 @@ impl LabPlan {
         if nodes.is_empty() {
             return Err(LabError::NothingToEmulate {
                 site: site.to_string(),
+            });
+        }
+        if let Some(unknown) = options
+            .faults
+            .keys()
+            .find(|name| !nodes.iter().any(|node| &node.name == *name))
+        {
+            return Err(LabError::FaultOfUnknownNode {
+                node: unknown.clone(),
+                emulated: nodes.iter().map(|node| node.name.clone()).collect(),
             });
         }
         Ok(LabPlan {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::UuidSource;
+use crate::plan::{Fault, UuidSource};
 
 /// A running lab, as its background process recorded it when everything answered.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,6 +56,12 @@ pub struct EmulatorRecord {
     pub uuid_source: UuidSource,
     /// The NIC MACs the system reports.
     pub macs: Vec<String>,
+    /// The serial number the system reports.
+    #[serde(default)]
+    pub serial_number: Option<String>,
+    /// The faults the lab plays for this node.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
     /// The user name (its password is in `targets.json` only).
     pub username: String,
 }

@@ -126,6 +126,8 @@ mod tests {
                 system_uuid: "4c4c4544-0038-5a4b-8051-314734000000".into(),
                 uuid_source: UuidSource::Documented,
                 macs: vec!["b4:96:91:3a:17:15".into()],
+                serial_number: None,
+                faults: vec![],
             }],
             os_images: vec![],
             provisioning_server: None,
@@ -142,6 +144,8 @@ mod tests {
             system_uuid: "4c4c4544-0038-5a4b-8051-314734000000".into(),
             uuid_source: UuidSource::Documented,
             macs: vec![],
+            serial_number: None,
+            faults: vec![],
             username: "lab-1".into(),
         }
     }

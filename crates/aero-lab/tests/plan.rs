@@ -2,12 +2,13 @@
 //! identity, and what the lab replaces; and the same site edited, to see a derived UUID
 //! and a site with nothing to emulate.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aero_baremetal::HostModel;
 use aero_docs::collect::RepoSpec;
-use aero_lab::{LabError, LabOptions, LabPlan, UuidSource, derived_system_uuid};
+use aero_lab::{Fault, LabError, LabOptions, LabPlan, UuidSource, derived_system_uuid};
 use aero_site::{KeyPolicy, RenderOptions, Snapshot};
 
 fn example_repo() -> PathBuf {
@@ -32,6 +33,7 @@ fn options() -> LabOptions {
     LabOptions {
         seed: 42,
         boot_delay: Duration::from_millis(1500),
+        faults: BTreeMap::new(),
     }
 }
 
@@ -77,6 +79,8 @@ fn edge_lon1_gets_an_emulated_bmc_per_provisioned_node() {
     assert_eq!(wk01.documented_bmc, "https://10.23.0.21");
     assert_eq!(wk01.system_uuid, "4c4c4544-0038-5a4b-8051-314734000000");
     assert_eq!(wk01.uuid_source, UuidSource::Documented);
+    assert_eq!(wk01.serial_number.as_deref(), Some("8ZKQ1G4"), "documented");
+    assert!(wk01.faults.is_empty() && wk01.phones_home());
     assert_eq!(
         wk01.macs,
         [
@@ -133,4 +137,54 @@ fn a_site_whose_nodes_are_all_external_has_nothing_to_emulate() {
         "{error}"
     );
     assert!(error.to_string().contains("nothing to emulate"), "{error}");
+}
+
+#[test]
+fn faults_change_what_a_node_reports_and_name_only_emulated_nodes() {
+    let model = model_of(&example_repo(), "edge-lon1");
+    let mut options = options();
+    options.faults = BTreeMap::from([
+        (
+            "lon1-wk01".to_string(),
+            vec![Fault::parse("serial=SWAPPED-1").unwrap()],
+        ),
+        (
+            "lon1-wk02".to_string(),
+            vec![Fault::parse("no-phone-home").unwrap()],
+        ),
+    ]);
+    let plan = LabPlan::from_model("edge-lon1", &model, &options).unwrap();
+    assert_eq!(plan.nodes[0].serial_number.as_deref(), Some("SWAPPED-1"));
+    assert!(plan.nodes[0].phones_home());
+    assert_eq!(plan.nodes[1].serial_number.as_deref(), Some("8ZKQ1G5"));
+    assert!(!plan.nodes[1].phones_home());
+
+    // The genesis host is not emulated: a fault on it is refused, naming what is.
+    options.faults = BTreeMap::from([("lon1-cp01".to_string(), vec![Fault::NoPhoneHome])]);
+    let error = LabPlan::from_model("edge-lon1", &model, &options).unwrap_err();
+    assert!(
+        matches!(error, LabError::FaultOfUnknownNode { .. }),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("lon1-wk01, lon1-wk02"),
+        "{error}"
+    );
+
+    for (text, expected) in [
+        ("no-phone-home", Ok(Fault::NoPhoneHome)),
+        ("serial=A1.b-2_c", Ok(Fault::Serial("A1.b-2_c".into()))),
+        ("serial=", Err("not 1 to 64")),
+        ("serial=a b", Err("not 1 to 64")),
+        ("reboot-loop", Err("unknown fault")),
+    ] {
+        match (Fault::parse(text), expected) {
+            (Ok(fault), Ok(expected)) => {
+                assert_eq!(fault, expected);
+                assert_eq!(fault.to_string(), text);
+            }
+            (Err(error), Err(expected)) => assert!(error.contains(expected), "{error}"),
+            (got, expected) => panic!("{text}: {got:?}, expected {expected:?}"),
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Arguments of `aero lab`.
 
+use aero_lab::Fault;
 use clap::{Args, Subcommand};
 
 use crate::documents::KeyArgs;
@@ -37,6 +38,11 @@ pub enum LabCommand {
         /// How long to wait for the lab to answer.
         #[arg(long, value_name = "SECONDS", default_value = "180")]
         timeout: u64,
+        /// A fault for the lab to play, to rehearse a deployment's failure handling
+        /// (repeatable): `NODE=no-phone-home` (the node boots but never phones home) or
+        /// `NODE=serial=VALUE` (its BMC reports another serial number).
+        #[arg(long = "fault", value_name = "NODE=FAULT", value_parser = parse_fault)]
+        faults: Vec<(String, Fault)>,
         #[command(flatten)]
         keys: KeyArgs,
     },
@@ -61,4 +67,15 @@ pub enum LabCommand {
         /// Site name.
         site: String,
     },
+}
+
+/// `NODE=FAULT` of `--fault`.
+fn parse_fault(text: &str) -> Result<(String, Fault), String> {
+    let (node, fault) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not NODE=FAULT"))?;
+    if node.is_empty() {
+        return Err(format!("{text:?} names no node"));
+    }
+    Ok((node.to_string(), Fault::parse(fault)?))
 }

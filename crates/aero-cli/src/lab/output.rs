@@ -163,6 +163,14 @@ pub fn notes(view: &LabView<'_>) -> Vec<String> {
         ));
     }
     for node in &view.nodes {
+        if !node.emulator.faults.is_empty() {
+            let faults: Vec<String> = node.emulator.faults.iter().map(ToString::to_string).collect();
+            lines.push(format!(
+                "{}: the lab plays the fault(s) {}",
+                node.emulator.node,
+                faults.join(", ")
+            ));
+        }
         if let Some(error) = node.simulator.and_then(|status| status.error.as_ref()) {
             lines.push(format!("{}: {error}", node.emulator.node));
         }

@@ -3,12 +3,13 @@
 //! `aero-lab`, which starts the background process (this binary's hidden `lab run`);
 //! `down` and `status` are `aero-lab`'s; the output is [`super::output`]'s.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 use aero_baremetal::HostModel;
-use aero_lab::{DownOutcome, LabOptions, LabPlan, UpOutcome, UpRequest};
+use aero_lab::{DownOutcome, Fault, LabOptions, LabPlan, UpOutcome, UpRequest};
 
 use super::args::{LabArgs, LabCommand};
 use super::output::{LabView, lab_table, notes};
@@ -26,8 +27,25 @@ pub fn run(context: &Context, args: LabArgs) -> Result<ExitCode, Failure> {
             seed,
             boot_delay,
             timeout,
+            faults,
             keys,
-        } => up(context, &repos, &site, seed, boot_delay, timeout, &keys),
+        } => {
+            if !(0.0..=600.0).contains(&boot_delay) {
+                return Err(Failure::usage(format!(
+                    "--boot-delay {boot_delay}: give seconds between 0 and 600"
+                )));
+            }
+            let mut by_node: BTreeMap<String, Vec<Fault>> = BTreeMap::new();
+            for (node, fault) in faults {
+                by_node.entry(node).or_default().push(fault);
+            }
+            let options = LabOptions {
+                seed: seed.unwrap_or_else(random_seed),
+                boot_delay: Duration::from_secs_f64(boot_delay),
+                faults: by_node,
+            };
+            up(context, &repos, &site, options, timeout, &keys)
+        }
         LabCommand::Down { site } => {
             match aero_lab::down(&context.state_dir, &site).or_fail()? {
                 DownOutcome::Stopped { processes, logs } => eprintln!(
@@ -69,19 +87,18 @@ fn up(
     context: &Context,
     repos: &[String],
     site: &str,
-    seed: Option<u64>,
-    boot_delay: f64,
+    options: LabOptions,
     timeout: u64,
     keys: &KeyArgs,
 ) -> Result<ExitCode, Failure> {
-    if !(0.0..=600.0).contains(&boot_delay) {
-        return Err(Failure::usage(format!(
-            "--boot-delay {boot_delay}: give seconds between 0 and 600"
-        )));
-    }
     let current = aero_lab::status(&context.state_dir, site).or_fail()?;
     if current.running {
         eprintln!("aero: the lab of {site} is already running; left as it is");
+        if !options.faults.is_empty() {
+            eprintln!(
+                "aero: --fault is not applied to a running lab: run `aero lab down {site}` first"
+            );
+        }
         return show(&LabView::of(&current));
     }
     let repos = context.repos(repos)?;
@@ -93,10 +110,6 @@ fn up(
         "the lab is made from a valid revision",
     )?;
     let model = HostModel::from_site(&rendered).or_fail()?;
-    let options = LabOptions {
-        seed: seed.unwrap_or_else(random_seed),
-        boot_delay: Duration::from_secs_f64(boot_delay),
-    };
     let plan = LabPlan::from_model(site, &model, &options).or_fail()?;
     eprintln!(
         "aero: starting the lab of {site}: {} emulated BMC(s) and node simulator(s) (stand-ins), seed {}",

@@ -162,9 +162,17 @@ fn every_node_waits_for_every_preflight_and_dependent_groups_wait_for_gates() {
     )
     .unwrap();
     let first = step(&plan, "p/wk01/a");
-    for preflight in ["preflight/cp02", "preflight/wk01", "preflight/wk02"] {
+    // Its own preflight must succeed; the others must have ended (no node is touched
+    // before every BMC was checked), whatever their outcome (the gates count them).
+    assert!(
+        first
+            .after
+            .contains(&Dependency::success("preflight/wk01")),
+        "{first:?}"
+    );
+    for preflight in ["preflight/cp02", "preflight/wk02"] {
         assert!(
-            first.after.contains(&Dependency::success(preflight)),
+            first.after.contains(&Dependency::completion(preflight)),
             "{first:?}"
         );
     }
@@ -183,6 +191,10 @@ fn every_node_waits_for_every_preflight_and_dependent_groups_wait_for_gates() {
     );
     let params: GateParams = serde_json::from_value(gate.params).unwrap();
     assert_eq!(params.members.len(), 2);
+    // A node's preflight is one of its steps in its group's count.
+    let wk02 = params.members.iter().find(|m| m.node == "wk02").unwrap();
+    assert_eq!(wk02.steps, ["preflight/wk02", "p/wk02/a", "p/wk02/b"]);
+    assert!(gate.after.contains(&Dependency::completion("preflight/wk02")));
     let control: GateParams =
         serde_json::from_value(step(&plan, "group/control-plane").params).unwrap();
     let external = control.members.iter().find(|m| m.node == "cp01").unwrap();

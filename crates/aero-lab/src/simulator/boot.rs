@@ -86,6 +86,14 @@ async fn run(simulator: &Simulator, image_url: &str) -> Result<(), String> {
             .update(node, |status| status.state = SimulatorState::Booted);
         return Ok(());
     };
+    if !simulator.phones_home {
+        tracing::info!(node = %node, "booted; the lab plays the no-phone-home fault: it never phones home");
+        simulator.board.update(node, |status| {
+            status.state = SimulatorState::Booted;
+            status.error = Some("fault played by the lab: never phones home".to_string());
+        });
+        return Ok(());
+    }
     simulator
         .board
         .update(node, |status| status.state = SimulatorState::PhoningHome);

@@ -58,6 +58,9 @@ pub(crate) struct Simulator {
     pub(crate) media_client: reqwest::Client,
     /// The simulated boot time.
     pub(crate) boot_delay: Duration,
+    /// Whether it phones home after booting (`false`: the lab plays the
+    /// `no-phone-home` fault).
+    pub(crate) phones_home: bool,
     /// How often it reads its emulator.
     pub(crate) poll_interval: Duration,
     /// Where it reports.
