@@ -678,9 +678,15 @@ fn a_worker_whose_bmc_is_down_fails_alone_and_the_strategy_accepts_it() {
         reason(preflight).contains("127.0.0.1"),
         "the failure names the BMC: {preflight:#}"
     );
-    assert_eq!(step_in(&steps, "provision/lon1-wk02/power-off")["state"], "skipped");
+    assert_eq!(
+        step_in(&steps, "provision/lon1-wk02/power-off")["state"],
+        "skipped"
+    );
     // lon1-wk01 was provisioned to the end.
-    assert_eq!(step_in(&steps, "provision/lon1-wk01/record")["state"], "succeeded");
+    assert_eq!(
+        step_in(&steps, "provision/lon1-wk01/record")["state"],
+        "succeeded"
+    );
     assert!(
         changing_requests(&lab, "lon1-wk01")
             .iter()
@@ -754,7 +760,10 @@ fn a_swapped_machine_and_a_silent_one_fail_the_workers_by_their_criteria() {
     assert_eq!(wait["state"], "failed", "{wait:#}");
     let why = reason(wait);
     assert!(why.contains("8 s") || why.contains("8s"), "{why}");
-    assert!(why.to_lowercase().contains("log"), "what the BMC logged: {why}");
+    assert!(
+        why.to_lowercase().contains("log"),
+        "what the BMC logged: {why}"
+    );
     let simulators: serde_json::Value = serde_json::from_slice(
         &std::fs::read(lab.path().join("lab").join(SITE).join("simulators.json")).unwrap(),
     )

@@ -8,39 +8,106 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::document::DocIndex;
 use crate::render::Rendered;
+use crate::value::{Arena, NodeId, Value};
+
+/// The output documents in canonical order: by (schema, name), ties in output order.
+fn canonical_order(rendered: &Rendered) -> Vec<DocIndex> {
+    let mut order = rendered.output.clone();
+    order.sort_by(|left, right| {
+        let (left, right) = (rendered.document(*left), rendered.document(*right));
+        (&left.schema, &left.name).cmp(&(&right.schema, &right.name))
+    });
+    order
+}
+
+/// Calls `sink` with the canonical text piece by piece, one document at a time: a large
+/// render is hashed without its whole canonical text (or a JSON tree of every document)
+/// in memory at once.
+fn write_canonical_render(rendered: &Rendered, mut sink: impl FnMut(&[u8])) {
+    let mut buffer = Vec::with_capacity(4096);
+    sink(b"[");
+    for (position, index) in canonical_order(rendered).into_iter().enumerate() {
+        buffer.clear();
+        if position > 0 {
+            buffer.push(b',');
+        }
+        let document = rendered.document(index);
+        buffer.extend_from_slice(b"{\"data\":");
+        write_canonical_node(&rendered.arena, rendered.data[index.get()], &mut buffer);
+        buffer.extend_from_slice(b",\"metadata\":");
+        write_canonical_node(&rendered.arena, document.metadata, &mut buffer);
+        buffer.extend_from_slice(b",\"schema\":");
+        write_json_string(&document.schema, &mut buffer);
+        buffer.push(b'}');
+        sink(&buffer);
+    }
+    sink(b"]");
+}
 
 /// The canonical JSON text of a render.
 pub fn canonical_json(rendered: &Rendered) -> String {
-    let mut documents: Vec<(String, String, serde_json::Value)> = rendered
-        .output
-        .iter()
-        .map(|index| {
-            let document = rendered.document(*index);
-            (
-                document.schema.clone(),
-                document.name.clone(),
-                rendered.document_json(*index),
-            )
-        })
-        .collect();
-    documents.sort_by(|left, right| (&left.0, &left.1).cmp(&(&right.0, &right.1)));
-    let mut out = String::from("[");
-    for (position, (_, _, document)) in documents.iter().enumerate() {
-        if position > 0 {
-            out.push(',');
-        }
-        write_canonical(document, &mut out);
-    }
-    out.push(']');
-    out
+    let mut out = Vec::new();
+    write_canonical_render(rendered, |piece| out.extend_from_slice(piece));
+    // Only JSON text was written, from valid UTF-8 strings.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-/// The revision id: `sha256:` and the hex digest of [`canonical_json`].
+/// The revision id: `sha256:` and the hex digest of [`canonical_json`], hashed as it is
+/// written.
 pub fn revision_id(rendered: &Rendered) -> String {
-    let digest = Sha256::digest(canonical_json(rendered).as_bytes());
+    let mut hasher = Sha256::new();
+    write_canonical_render(rendered, |piece| hasher.update(piece));
+    let digest = hasher.finalize();
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     format!("sha256:{hex}")
+}
+
+/// Writes an arena subtree as [`write_canonical`] writes its JSON form
+/// ([`Arena::to_json`]), without building that form.
+fn write_canonical_node(arena: &Arena, id: NodeId, out: &mut Vec<u8>) {
+    match arena.value(id) {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Int(number) => out.extend_from_slice(number.to_string().as_bytes()),
+        Value::Float(number) => match serde_json::Number::from_f64(*number) {
+            Some(number) => out.extend_from_slice(number.to_string().as_bytes()),
+            None => out.extend_from_slice(b"null"),
+        },
+        Value::Str(text) => write_json_string(text, out),
+        Value::Seq(items) => {
+            out.push(b'[');
+            for (position, item) in items.iter().enumerate() {
+                if position > 0 {
+                    out.push(b',');
+                }
+                write_canonical_node(arena, *item, out);
+            }
+            out.push(b']');
+        }
+        Value::Map(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_unstable_by(|left, right| left.0.cmp(right.0));
+            out.push(b'{');
+            for (position, (key, value)) in entries.into_iter().enumerate() {
+                if position > 0 {
+                    out.push(b',');
+                }
+                write_json_string(key, out);
+                out.push(b':');
+                write_canonical_node(arena, *value, out);
+            }
+            out.push(b'}');
+        }
+    }
+}
+
+/// A JSON string literal, escaped as `serde_json` escapes it.
+fn write_json_string(text: &str, out: &mut Vec<u8>) {
+    // Writing to a vector cannot fail, nor can serialising a string.
+    let _ = serde_json::to_writer(&mut *out, text);
 }
 
 /// Writes a JSON value with sorted keys and no whitespace.

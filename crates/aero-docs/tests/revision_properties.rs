@@ -92,3 +92,71 @@ fn canonical_form_sorts_keys_and_never_depends_on_key_order() {
     let canonical = aero_docs::revision::canonical_json(&one);
     assert!(canonical.contains(r#"{"data":{"extra":"x","value":1},"metadata":{"layeringDefinition":{"abstract":false,"layer":"site"},"name":"a""#), "{canonical}");
 }
+
+/// The canonical text is written straight from the arena, document by document; it must
+/// be byte for byte what the documents' JSON trees give (sorted keys, serde_json's
+/// escapes and number forms), or every revision id recorded so far would change.
+#[test]
+fn canonical_text_from_the_arena_is_the_json_trees_canonical_text() {
+    let documents = "---
+schema: example/Item/v1
+metadata:
+  schema: metadata/Document/v1
+  name: zeta
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data:
+  z: [1, -2, 3.5, 1.0e300, -0.0, .inf, .nan, true, null, ~]
+  a: {\"é\": \"quote \\\" back \\\\ tab \\t ctl \\u0001 snow ☃ astral 😀\", B: 2, b: 1, \"\": empty}
+  m: {nested: [{y: 1, x: 2}], '10': ten, '9': nine}
+---
+schema: example/Item/v1
+metadata:
+  schema: metadata/Document/v1
+  name: alpha
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data: 9223372036854775807
+---
+schema: example/Aaa/v1
+metadata:
+  schema: metadata/Document/v1
+  name: zeta
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data: [\"\", {}, []]
+";
+    let rendered = render_docs(documents, Mode::Aerostat);
+    assert_clean(&rendered);
+    let mut trees: Vec<(String, String, serde_json::Value)> = rendered
+        .output
+        .iter()
+        .map(|index| {
+            let document = rendered.document(*index);
+            (
+                document.schema.clone(),
+                document.name.clone(),
+                rendered.document_json(*index),
+            )
+        })
+        .collect();
+    trees.sort_by(|left, right| (&left.0, &left.1).cmp(&(&right.0, &right.1)));
+    let mut expected = String::from("[");
+    for (position, (_, _, tree)) in trees.iter().enumerate() {
+        if position > 0 {
+            expected.push(',');
+        }
+        aero_docs::revision::write_canonical(tree, &mut expected);
+    }
+    expected.push(']');
+    let canonical = aero_docs::revision::canonical_json(&rendered);
+    assert_eq!(canonical, expected);
+    assert!(
+        canonical.contains(r#""z":[1,-2,3.5,1e+300,-0.0,null,null,true,null,null]"#),
+        "{canonical}"
+    );
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(expected.as_bytes());
+    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    assert_eq!(revision_id(&rendered), format!("sha256:{hex}"));
+}

@@ -164,7 +164,12 @@ pub fn notes(view: &LabView<'_>) -> Vec<String> {
     }
     for node in &view.nodes {
         if !node.emulator.faults.is_empty() {
-            let faults: Vec<String> = node.emulator.faults.iter().map(ToString::to_string).collect();
+            let faults: Vec<String> = node
+                .emulator
+                .faults
+                .iter()
+                .map(ToString::to_string)
+                .collect();
             lines.push(format!(
                 "{}: the lab plays the fault(s) {}",
                 node.emulator.node,

@@ -165,9 +165,7 @@ fn every_node_waits_for_every_preflight_and_dependent_groups_wait_for_gates() {
     // Its own preflight must succeed; the others must have ended (no node is touched
     // before every BMC was checked), whatever their outcome (the gates count them).
     assert!(
-        first
-            .after
-            .contains(&Dependency::success("preflight/wk01")),
+        first.after.contains(&Dependency::success("preflight/wk01")),
         "{first:?}"
     );
     for preflight in ["preflight/cp02", "preflight/wk02"] {
@@ -194,7 +192,10 @@ fn every_node_waits_for_every_preflight_and_dependent_groups_wait_for_gates() {
     // A node's preflight is one of its steps in its group's count.
     let wk02 = params.members.iter().find(|m| m.node == "wk02").unwrap();
     assert_eq!(wk02.steps, ["preflight/wk02", "p/wk02/a", "p/wk02/b"]);
-    assert!(gate.after.contains(&Dependency::completion("preflight/wk02")));
+    assert!(
+        gate.after
+            .contains(&Dependency::completion("preflight/wk02"))
+    );
     let control: GateParams =
         serde_json::from_value(step(&plan, "group/control-plane").params).unwrap();
     let external = control.members.iter().find(|m| m.node == "cp01").unwrap();
