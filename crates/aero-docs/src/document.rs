@@ -264,60 +264,31 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
             loaded.unreadable.push(location);
             continue;
         }
-        let yaml_documents = match aero_yaml::load_all(&file.text, &options) {
-            Ok(documents) => documents,
-            Err(error) => {
-                let location = Location {
-                    source: source_id,
-                    line: error.mark.line,
-                    column: error.mark.col,
-                };
-                loaded.diagnostics.push(
-                    Diagnostic::error(
-                        ErrorKind::InvalidYaml,
-                        format!("invalid YAML: {}", error.message),
-                    )
-                    .at(Some(location))
-                    .with_hint("fix the YAML syntax; every document of this file was skipped"),
-                );
-                loaded.unreadable.push(location);
-                continue;
-            }
+        let mut file_documents = FileDocuments {
+            source: source_id,
+            config,
+            loaded: &mut loaded,
+            arena: &mut *arena,
+            kept: (0, 0, 0),
         };
-        for yaml_document in &yaml_documents {
-            if matches!(yaml_document.root.value, Yaml::Null) {
-                continue;
-            }
-            let mut reader = EnvelopeReader {
+        file_documents.kept = file_documents.counts();
+        if let Err(error) = aero_yaml::load_each(&file.text, &options, &mut file_documents) {
+            // Every document of the file is skipped, those read before the error too.
+            aero_yaml::Documents::restart(&mut file_documents);
+            let location = Location {
                 source: source_id,
-                strict: config.check_metadata,
-                diagnostics: Vec::new(),
-                doc_ref: None,
+                line: error.mark.line,
+                column: error.mark.col,
             };
-            if let Some(diagnostic) = pegleg_encrypted(&yaml_document.root, source_id) {
-                loaded.diagnostics.push(diagnostic);
-                continue;
-            }
-            let root = unwrap_pegleg(&yaml_document.root);
-            let index = DocIndex(loaded.documents.len() as u32);
-            let document = reader.read(root, index, arena);
-            let repeated_keys = if yaml_document.duplicate_keys.is_empty() {
-                Vec::new()
-            } else {
-                duplicate_key_diagnostics(
-                    &yaml_document.duplicate_keys,
-                    config.mode,
-                    source_id,
-                    document.as_ref().map(Document::doc_ref),
+            loaded.diagnostics.push(
+                Diagnostic::error(
+                    ErrorKind::InvalidYaml,
+                    format!("invalid YAML: {}", error.message),
                 )
-            };
-            let duplicate_is_error = config.mode == Mode::Aerostat && !repeated_keys.is_empty();
-            if let Some(document) = document {
-                loaded.documents.push(document);
-                loaded.failed.push(duplicate_is_error);
-            }
-            loaded.diagnostics.extend(reader.diagnostics);
-            loaded.diagnostics.extend(repeated_keys);
+                .at(Some(location))
+                .with_hint("fix the YAML syntax; every document of this file was skipped"),
+            );
+            loaded.unreadable.push(location);
         }
     }
     // Input that is not YAML comes first, in file order, as every output sorts it (see
@@ -326,6 +297,75 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
         .diagnostics
         .sort_by_key(|diagnostic| diagnostic.kind != Some(ErrorKind::InvalidYaml));
     loaded
+}
+
+/// Reads the documents of one file into the arena as the YAML loader completes them: a
+/// file of 10,000 documents is never held as YAML trees all at once.
+struct FileDocuments<'a, 'c> {
+    source: SourceId,
+    config: &'c LoadConfig,
+    loaded: &'a mut Loaded,
+    arena: &'a mut Arena,
+    /// What `loaded` held before this file (documents, their flags, diagnostics).
+    kept: (usize, usize, usize),
+}
+
+impl FileDocuments<'_, '_> {
+    fn counts(&self) -> (usize, usize, usize) {
+        (
+            self.loaded.documents.len(),
+            self.loaded.failed.len(),
+            self.loaded.diagnostics.len(),
+        )
+    }
+}
+
+impl aero_yaml::Documents for FileDocuments<'_, '_> {
+    fn document(&mut self, yaml_document: aero_yaml::Document) {
+        let (source_id, config) = (self.source, self.config);
+        let (loaded, arena) = (&mut *self.loaded, &mut *self.arena);
+        if matches!(yaml_document.root.value, Yaml::Null) {
+            return;
+        }
+        let mut reader = EnvelopeReader {
+            source: source_id,
+            strict: config.check_metadata,
+            diagnostics: Vec::new(),
+            doc_ref: None,
+        };
+        if let Some(diagnostic) = pegleg_encrypted(&yaml_document.root, source_id) {
+            loaded.diagnostics.push(diagnostic);
+            return;
+        }
+        let root = unwrap_pegleg(&yaml_document.root);
+        let index = DocIndex(loaded.documents.len() as u32);
+        let document = reader.read(root, index, arena);
+        let repeated_keys = if yaml_document.duplicate_keys.is_empty() {
+            Vec::new()
+        } else {
+            duplicate_key_diagnostics(
+                &yaml_document.duplicate_keys,
+                config.mode,
+                source_id,
+                document.as_ref().map(Document::doc_ref),
+            )
+        };
+        let duplicate_is_error = config.mode == Mode::Aerostat && !repeated_keys.is_empty();
+        if let Some(document) = document {
+            loaded.documents.push(document);
+            loaded.failed.push(duplicate_is_error);
+        }
+        loaded.diagnostics.extend(reader.diagnostics);
+        loaded.diagnostics.extend(repeated_keys);
+    }
+
+    /// Drops what this file added (its nodes stay in the arena, unreachable).
+    fn restart(&mut self) {
+        let (documents, failed, diagnostics) = self.kept;
+        self.loaded.documents.truncate(documents);
+        self.loaded.failed.truncate(failed);
+        self.loaded.diagnostics.truncate(diagnostics);
+    }
 }
 
 /// What the duplicate keys of one document mean: YAML 1.2 forbids them, so in Aerostat's

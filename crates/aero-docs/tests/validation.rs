@@ -305,6 +305,58 @@ fn a_syntax_error_comes_before_the_missing_layering_policy_it_may_explain() {
     );
 }
 
+/// Documents are read into the render as the YAML loader completes them, but a syntax
+/// error anywhere in a file still skips every document of the file: those before the
+/// error are dropped with their own diagnostics, and the other files are untouched.
+#[test]
+fn a_syntax_error_late_in_a_file_skips_the_documents_read_before_it() {
+    let item = |name: &str| {
+        format!(
+            "---\nschema: example/Item/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: {name}\n  storagePolicy: cleartext\n  layeringDefinition: {{abstract: false, layer: site}}\ndata: {{n: 1}}\n"
+        )
+    };
+    // The first document of the broken file has a problem of its own (an unknown
+    // metadata key), which must not be reported for a file that was skipped.
+    let broken = format!(
+        "{}{}---\nschema: example/Item/v1\nmetadata: {{name: [unclosed\n",
+        item("first").replace("  storagePolicy", "  storagePolcy: x\n  storagePolicy"),
+        item("second")
+    );
+    let kept = item("kept");
+    let alone = render_files(
+        &[POLICY, &broken[..broken.rfind("---").unwrap()]],
+        Mode::Aerostat,
+    );
+    assert!(
+        alone
+            .diagnostics
+            .iter()
+            .any(|diagnostic| diagnostic.message.contains("storagePolcy")),
+        "the first document has a problem of its own: {:#?}",
+        alone.diagnostics
+    );
+    let rendered = render_files(&[POLICY, &broken, &kept], Mode::Aerostat);
+    let names: Vec<&str> = rendered
+        .output
+        .iter()
+        .map(|index| rendered.document(*index).name.as_str())
+        .filter(|name| *name != "layering-policy")
+        .collect();
+    assert_eq!(names, ["kept"]);
+    let errors = located_errors(&rendered);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "P007", "{errors:?}");
+    assert_eq!(errors[0].1, 21, "where the parser stopped: {errors:?}");
+    assert!(
+        rendered
+            .diagnostics
+            .iter()
+            .all(|diagnostic| !diagnostic.message.contains("storagePolcy")),
+        "{:#?}",
+        rendered.diagnostics
+    );
+}
+
 // ---- How Deckhand validated: formats not asserted, references resolved lazily ----
 
 /// A site DataSchema for `example/Host/v1` with a `format`, a reference that resolves, a

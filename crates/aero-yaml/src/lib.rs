@@ -46,7 +46,7 @@ mod resolve;
 pub mod testing;
 
 pub use emit::{STREAM_END, document_to_yaml, documents_to_yaml, to_yaml_string};
-pub use load::load_all;
+pub use load::{Documents, load_all, load_each};
 
 /// A position in the source text: 1-based line and column (column counted in characters), 0-based byte offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -50,11 +50,55 @@ const LINEAR_SCAN_LIMIT: usize = 16;
 /// (with [`DuplicateKeys::Error`]), an unknown alias or tag, a value that does not fit its tag,
 /// or input beyond [`LoadOptions::max_depth`] or [`LoadOptions::max_nodes`].
 pub fn load_all(source: &str, options: &LoadOptions) -> Result<Vec<Document>, LoadError> {
-    match Loader::new(source, options).run(MixedEvents::new(source)) {
-        Ok(documents) => Ok(documents),
+    let mut documents = Vec::new();
+    load_each(source, options, &mut documents)?;
+    Ok(documents)
+}
+
+/// Where [`load_each`] puts the documents of a stream, each as soon as it is complete.
+pub trait Documents {
+    /// The next document of the stream.
+    fn document(&mut self, document: Document);
+    /// Forget every document handed over so far: the stream is read again from its start
+    /// (after a loading error, to report saphyr's own position for it).
+    fn restart(&mut self);
+}
+
+impl Documents for Vec<Document> {
+    fn document(&mut self, document: Document) {
+        self.push(document);
+    }
+
+    fn restart(&mut self) {
+        self.clear();
+    }
+}
+
+/// [`load_all`], handing each document to `sink` as soon as it is complete, so that a
+/// caller that converts documents (into its own tree) never holds every document of a
+/// large stream at once.
+///
+/// # Errors
+/// As [`load_all`]. The stream is then invalid as a whole: documents already handed over
+/// belong to it, and a caller that keeps `load_all`'s all-or-nothing meaning discards them.
+pub fn load_each(
+    source: &str,
+    options: &LoadOptions,
+    sink: &mut dyn Documents,
+) -> Result<(), LoadError> {
+    match Loader::new(source, options).run(MixedEvents::new(source), sink) {
+        Ok(()) => Ok(()),
         // An error is saphyr's, from the whole stream: saphyr reads tokens ahead of its
         // events and may reject malformed input before the loader's error would show.
-        Err(Stop::Load(_)) => load_all_with_saphyr(source, options),
+        Err(Stop::Load(_)) => {
+            sink.restart();
+            Loader::new(source, options)
+                .run(Parser::new_from_str(source), sink)
+                .map_err(|stop| match stop {
+                    Stop::Load(error) => error,
+                    Stop::Unsupported(never) => match never {},
+                })
+        }
         Err(Stop::Unsupported(never)) => match never {},
     }
 }
@@ -65,8 +109,9 @@ pub(crate) fn load_all_fast_or_saphyr(
     source: &str,
     options: &LoadOptions,
 ) -> Result<Vec<Document>, LoadError> {
-    match Loader::new(source, options).run(FastEvents::new(source)) {
-        Ok(documents) => Ok(documents),
+    let mut documents = Vec::new();
+    match Loader::new(source, options).run(FastEvents::new(source), &mut documents) {
+        Ok(()) => Ok(documents),
         Err(Stop::Unsupported(_) | Stop::Load(_)) => load_all_with_saphyr(source, options),
     }
 }
@@ -77,8 +122,9 @@ pub(crate) fn load_all_with_saphyr(
     source: &str,
     options: &LoadOptions,
 ) -> Result<Vec<Document>, LoadError> {
-    match Loader::new(source, options).run(Parser::new_from_str(source)) {
-        Ok(documents) => Ok(documents),
+    let mut documents = Vec::new();
+    match Loader::new(source, options).run(Parser::new_from_str(source), &mut documents) {
+        Ok(()) => Ok(documents),
         Err(Stop::Load(error)) => Err(error),
         Err(Stop::Unsupported(never)) => match never {},
     }
@@ -148,7 +194,8 @@ struct Loader<'source, 'options> {
     nodes_total: usize,
     /// Open collections, innermost last.
     stack: Vec<Frame>,
-    documents: Vec<Document>,
+    /// The document just completed, until it is handed to the sink.
+    finished: Option<Document>,
     /// Start mark and explicitness of the current document.
     document_start: Option<(Mark, bool)>,
     /// Root node of the current document, once complete.
@@ -215,7 +262,7 @@ impl<'source, 'options> Loader<'source, 'options> {
             anchors: HashMap::new(),
             nodes_total: 0,
             stack: Vec::new(),
-            documents: Vec::new(),
+            finished: None,
             document_start: None,
             root: None,
             seq_items: Vec::new(),
@@ -224,10 +271,12 @@ impl<'source, 'options> Loader<'source, 'options> {
         }
     }
 
+    /// Reads the stream, handing each document to `sink` once it is complete.
     fn run<'input, S: EventSource<'input>>(
         mut self,
         mut events: S,
-    ) -> Result<Vec<Document>, Stop<S::Unsupported>> {
+        sink: &mut dyn Documents,
+    ) -> Result<(), Stop<S::Unsupported>> {
         while let Some(next) = events.next_event() {
             let (event, span) = match next {
                 Ok(item) => item,
@@ -237,9 +286,13 @@ impl<'source, 'options> Loader<'source, 'options> {
             if matches!(event, Event::StreamEnd) {
                 break;
             }
+            let ends_document = matches!(event, Event::DocumentEnd);
             self.event(event, &span).map_err(Stop::Load)?;
+            if ends_document && let Some(document) = self.finished.take() {
+                sink.document(document);
+            }
         }
-        Ok(self.documents)
+        Ok(())
     }
 
     fn event(&mut self, event: Event<'_>, span: &saphyr_parser::Span) -> Result<(), LoadError> {
@@ -303,7 +356,7 @@ impl<'source, 'options> Loader<'source, 'options> {
             value: Yaml::Null,
             span: Span { start, end: start },
         });
-        self.documents.push(Document {
+        self.finished = Some(Document {
             root,
             start,
             explicit_start,
