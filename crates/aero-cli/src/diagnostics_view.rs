@@ -138,7 +138,7 @@ impl<'a> SourceView<'a> {
                         Some("here".to_string()),
                         (offset, token_length(&file.text, offset)),
                     ));
-                    source = Some(NamedSource::new(file.display_name(), file.text.clone()));
+                    source = Some(NamedSource::new(file.display_name(), file.text.to_string()));
                 }
             }
         }

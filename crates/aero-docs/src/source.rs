@@ -18,7 +18,7 @@ pub struct SourceFile {
     /// Path on disk.
     pub path: PathBuf,
     /// Full text of the file.
-    pub text: String,
+    pub text: std::sync::Arc<str>,
 }
 
 impl SourceFile {
@@ -127,7 +127,7 @@ impl SourceSet {
                 repo,
                 rel_path,
                 path,
-                text,
+                text: text.into(),
             },
             not_utf8,
         )

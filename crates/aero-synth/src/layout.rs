@@ -129,7 +129,7 @@ pub fn to_sources(documents: Vec<(Group, String)>) -> SourceSet {
             repo: REPO_NAME.to_string(),
             path: PathBuf::from(&path),
             rel_path: path,
-            text: join_documents(&texts),
+            text: join_documents(&texts).into(),
         });
     }
     sources
@@ -157,7 +157,8 @@ pub fn write_sources(sources: &SourceSet, root: &Path) -> Result<(), WriteError>
                 source,
             })?;
         }
-        std::fs::write(&path, &file.text).map_err(|source| WriteError { path, source })?;
+        std::fs::write(&path, file.text.as_bytes())
+            .map_err(|source| WriteError { path, source })?;
     }
     Ok(())
 }

@@ -172,11 +172,7 @@ mod tests {
         });
         assert_eq!(real.stats.documents, 400);
         assert_eq!(real.stats.data_schemas, 30);
-        let text: String = real
-            .sources
-            .iter()
-            .map(|(_, file)| file.text.as_str())
-            .collect();
+        let text: String = real.sources.iter().map(|(_, file)| &*file.text).collect();
         for construct in [
             "|-", ">-", "\\\n", "<<: &", ": {\n", "\n# ", "...\n---", ": *value",
         ] {
@@ -218,7 +214,7 @@ mod tests {
         let text = |sources: &SourceSet| -> Vec<(String, String)> {
             sources
                 .iter()
-                .map(|(_, file)| (file.rel_path.clone(), file.text.clone()))
+                .map(|(_, file)| (file.rel_path.clone(), file.text.to_string()))
                 .collect()
         };
         let first = text(&synthetic_site(&config));
@@ -303,7 +299,7 @@ mod tests {
         let texts = |sources: &SourceSet| -> Vec<(String, String)> {
             sources
                 .iter()
-                .map(|(_, file)| (file.rel_path.clone(), file.text.clone()))
+                .map(|(_, file)| (file.rel_path.clone(), file.text.to_string()))
                 .collect()
         };
         assert_eq!(texts(&collected.sources), texts(&in_memory));

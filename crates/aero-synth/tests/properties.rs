@@ -78,7 +78,7 @@ fn sources_from(files: &[(String, Vec<Value>)]) -> SourceSet {
             repo: String::new(),
             rel_path: name.clone(),
             path: name.into(),
-            text: aero_yaml::documents_to_yaml(documents),
+            text: aero_yaml::documents_to_yaml(documents).into(),
         });
     }
     sources
