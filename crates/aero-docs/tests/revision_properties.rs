@@ -98,35 +98,7 @@ fn canonical_form_sorts_keys_and_never_depends_on_key_order() {
 /// escapes and number forms), or every revision id recorded so far would change.
 #[test]
 fn canonical_text_from_the_arena_is_the_json_trees_canonical_text() {
-    let documents = "---
-schema: example/Item/v1
-metadata:
-  schema: metadata/Document/v1
-  name: zeta
-  storagePolicy: cleartext
-  layeringDefinition: {abstract: false, layer: site}
-data:
-  z: [1, -2, 3.5, 1.0e300, -0.0, .inf, .nan, true, null, ~]
-  a: {\"é\": \"quote \\\" back \\\\ tab \\t ctl \\u0001 snow ☃ astral 😀\", B: 2, b: 1, \"\": empty}
-  m: {nested: [{y: 1, x: 2}], '10': ten, '9': nine}
----
-schema: example/Item/v1
-metadata:
-  schema: metadata/Document/v1
-  name: alpha
-  storagePolicy: cleartext
-  layeringDefinition: {abstract: false, layer: site}
-data: 9223372036854775807
----
-schema: example/Aaa/v1
-metadata:
-  schema: metadata/Document/v1
-  name: zeta
-  storagePolicy: cleartext
-  layeringDefinition: {abstract: false, layer: site}
-data: [\"\", {}, []]
-";
-    let rendered = render_docs(documents, Mode::Aerostat);
+    let rendered = render_docs(ASSORTED, Mode::Aerostat);
     assert_clean(&rendered);
     let mut trees: Vec<(String, String, serde_json::Value)> = rendered
         .output
@@ -159,4 +131,54 @@ data: [\"\", {}, []]
     let digest = sha2::Sha256::digest(expected.as_bytes());
     let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     assert_eq!(revision_id(&rendered), format!("sha256:{hex}"));
+}
+
+/// Documents with every kind of value and awkward strings, numbers and keys.
+const ASSORTED: &str = "---
+schema: example/Item/v1
+metadata:
+  schema: metadata/Document/v1
+  name: zeta
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data:
+  z: [1, -2, 3.5, 1.0e300, -0.0, .inf, .nan, true, null, ~]
+  a: {\"é\": \"quote \\\" back \\\\ tab \\t ctl \\u0001 snow ☃ astral 😀\", B: 2, b: 1, \"\": empty}
+  m: {nested: [{y: 1, x: 2}], '10': ten, '9': nine}
+---
+schema: example/Item/v1
+metadata:
+  schema: metadata/Document/v1
+  name: alpha
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data: 9223372036854775807
+---
+schema: example/Aaa/v1
+metadata:
+  schema: metadata/Document/v1
+  name: zeta
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: site}
+data: [\"\", {}, []]
+";
+
+/// Documents are written out straight from the arena (`document_view`); the text must be
+/// what their JSON trees (`document_json`) give, compact and pretty.
+#[test]
+fn documents_serialised_from_the_arena_are_their_json_trees() {
+    let rendered = render_docs(ASSORTED, Mode::Aerostat);
+    assert_clean(&rendered);
+    for index in &rendered.output {
+        let tree = rendered.document_json(*index);
+        let view = rendered.document_view(*index);
+        assert_eq!(
+            serde_json::to_string(&view).unwrap(),
+            serde_json::to_string(&tree).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&view).unwrap(),
+            serde_json::to_string_pretty(&tree).unwrap()
+        );
+    }
 }

@@ -60,7 +60,11 @@ pub struct RenderedSite {
     rendered: Rendered,
     validation: Vec<Diagnostic>,
     diagnostics: Vec<Diagnostic>,
-    revision: Option<String>,
+    /// Whether no diagnostic is an error (only then is there a revision id).
+    valid: bool,
+    /// The revision id, computed when first asked for: hashing a large render costs
+    /// about a tenth of rendering it, and `aero render` never shows it.
+    revision: std::sync::OnceLock<String>,
 }
 
 impl Snapshot {
@@ -85,8 +89,7 @@ impl Snapshot {
         };
         let mut diagnostics = rendered.diagnostics.clone();
         diagnostics.extend(validation.iter().cloned());
-        let revision = (!aero_docs::diagnostic::has_errors(&diagnostics))
-            .then(|| aero_docs::revision::revision_id(&rendered));
+        let valid = !aero_docs::diagnostic::has_errors(&diagnostics);
         tracing::info!(
             documents = rendered.documents.len(),
             output = rendered.output.len(),
@@ -100,7 +103,8 @@ impl Snapshot {
             rendered,
             validation,
             diagnostics,
-            revision,
+            valid,
+            revision: std::sync::OnceLock::new(),
         }
     }
 }
@@ -123,12 +127,16 @@ impl RenderedSite {
 
     /// Whether no diagnostic is an error.
     pub fn is_valid(&self) -> bool {
-        self.revision.is_some()
+        self.valid
     }
 
     /// The revision id (SHA-256 of the canonical rendered documents) of a valid render.
     pub fn revision_id(&self) -> Option<&str> {
-        self.revision.as_deref()
+        self.valid.then(|| {
+            self.revision
+                .get_or_init(|| aero_docs::revision::revision_id(&self.rendered))
+                .as_str()
+        })
     }
 
     /// Every diagnostic: rendering's, then validation's.
@@ -339,6 +347,12 @@ impl<'a> DocumentView<'a> {
     /// The whole document (`schema`, `metadata`, `data`), secrets in clear.
     pub fn to_json(&self) -> serde_json::Value {
         self.site.rendered.document_json(self.index)
+    }
+
+    /// The whole document to serialise as [`DocumentView::to_json`] gives it, without
+    /// building that tree (for large outputs).
+    pub fn json(&self) -> aero_docs::render::DocumentJson<'a> {
+        self.site.rendered.document_view(self.index)
     }
 
     /// The whole document with secret values replaced by their tokens.

@@ -83,6 +83,28 @@ struct Encoded {
     files: Vec<SnapshotFile>,
 }
 
+/// [`Encoded`] borrowing a snapshot's parts: the same JSON, without copying them.
+#[derive(Serialize)]
+struct EncodedRef<'a> {
+    format: &'a str,
+    site: &'a Option<SiteInfo>,
+    files: &'a [SnapshotFile],
+}
+
+/// Feeds what is written to a SHA-256 hasher.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 impl Snapshot {
     /// Collects `site` from `repos` as they are on disk, or with one repository read at
     /// another revision (`pin`).
@@ -155,7 +177,7 @@ impl Snapshot {
             roots,
             id: String::new(),
         };
-        snapshot.id = hex_sha256(&snapshot.to_bytes());
+        snapshot.id = snapshot.content_id();
         snapshot
     }
 
@@ -182,13 +204,26 @@ impl Snapshot {
 
     /// The canonical encoding (JSON, fields in a fixed order, files in collection order).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let encoded = Encoded {
-            format: FORMAT.to_string(),
-            site: self.site.clone(),
-            files: self.files.clone(),
-        };
         // Serialising plain strings and vectors into memory cannot fail.
-        serde_json::to_vec(&encoded).unwrap_or_default()
+        serde_json::to_vec(&self.encoded()).unwrap_or_default()
+    }
+
+    fn encoded(&self) -> EncodedRef<'_> {
+        EncodedRef {
+            format: FORMAT,
+            site: &self.site,
+            files: &self.files,
+        }
+    }
+
+    /// SHA-256 (hex) of [`Snapshot::to_bytes`], hashed as it is encoded: a large site's
+    /// encoding is never held in memory for it.
+    fn content_id(&self) -> String {
+        let mut writer = HashWriter(Sha256::new());
+        // Serialising plain strings and vectors into a hasher cannot fail.
+        let _ = serde_json::to_writer(&mut writer, &self.encoded());
+        let digest = writer.0.finalize();
+        digest.iter().map(|byte| format!("{byte:02x}")).collect()
     }
 
     /// Reads back a snapshot stored under `id`, checking that the content matches it.
@@ -255,14 +290,24 @@ fn site_repo(repos: &[RepoSpec], site: &str) -> String {
         .unwrap_or_default()
 }
 
-fn hex_sha256(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_is_the_sha256_of_the_stored_bytes_and_stays_what_it_was() {
+        let snapshot = loose(&[("a.yaml", "---\na: \"é\\n\"\n"), ("b.yaml", "---\nb: 2\n")]);
+        let digest = Sha256::digest(snapshot.to_bytes());
+        let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+        assert_eq!(snapshot.id(), hex);
+        // The encoding of a snapshot is its stored form: it must not drift.
+        assert_eq!(
+            String::from_utf8(loose(&[("a.yaml", "a: 1\n")]).to_bytes()).unwrap(),
+            format!(
+                r#"{{"format":"{FORMAT}","site":null,"files":[{{"repo":"","path":"a.yaml","text":"a: 1\n"}}]}}"#
+            )
+        );
+    }
 
     fn loose(files: &[(&str, &str)]) -> Snapshot {
         Snapshot::new(
