@@ -55,7 +55,6 @@ impl Default for RenderOptions {
 #[derive(Debug)]
 pub struct RenderedSite {
     site: Option<SiteInfo>,
-    snapshot_id: String,
     sources: SourceSet,
     rendered: Rendered,
     validation: Vec<Diagnostic>,
@@ -98,7 +97,6 @@ impl Snapshot {
         );
         RenderedSite {
             site: self.site().cloned(),
-            snapshot_id: self.id().to_string(),
             sources,
             rendered,
             validation,
@@ -113,11 +111,6 @@ impl RenderedSite {
     /// The site, unless loose documents were rendered.
     pub fn site(&self) -> Option<&SiteInfo> {
         self.site.as_ref()
-    }
-
-    /// The id of the snapshot this was rendered from.
-    pub fn snapshot_id(&self) -> &str {
-        &self.snapshot_id
     }
 
     /// The semantics used.

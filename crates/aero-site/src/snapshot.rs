@@ -67,13 +67,15 @@ pub struct Pin {
 }
 
 /// A site's (or a set of loose files') sources at one revision.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Snapshot {
     site: Option<SiteInfo>,
     files: Vec<SnapshotFile>,
     /// Repository roots on disk, for finding keys; not part of the content.
     roots: Vec<PathBuf>,
-    id: String,
+    /// The content address, computed when first asked for ([`Snapshot::id`]): `aero
+    /// render` never needs it.
+    id: std::sync::OnceLock<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -104,6 +106,15 @@ impl std::io::Write for HashWriter {
         Ok(())
     }
 }
+
+/// Equal content (the id is derived from it, computed or not yet).
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.site == other.site && self.files == other.files && self.roots == other.roots
+    }
+}
+
+impl Eq for Snapshot {}
 
 impl Snapshot {
     /// Collects `site` from `repos` as they are on disk, or with one repository read at
@@ -171,19 +182,17 @@ impl Snapshot {
     }
 
     fn new(site: Option<SiteInfo>, files: Vec<SnapshotFile>, roots: Vec<PathBuf>) -> Self {
-        let mut snapshot = Self {
+        Self {
             site,
             files,
             roots,
-            id: String::new(),
-        };
-        snapshot.id = snapshot.content_id();
-        snapshot
+            id: std::sync::OnceLock::new(),
+        }
     }
 
     /// The content address: SHA-256 (hex) of [`Snapshot::to_bytes`].
     pub fn id(&self) -> &str {
-        &self.id
+        self.id.get_or_init(|| self.content_id())
     }
 
     /// The site, unless the snapshot holds loose files.
@@ -241,10 +250,10 @@ impl Snapshot {
             )));
         }
         let snapshot = Self::new(encoded.site, encoded.files, Vec::new());
-        if snapshot.id != id {
+        if snapshot.id() != id {
             return Err(bad(format!(
                 "its content hashes to {}, not to its id",
-                snapshot.id
+                snapshot.id()
             )));
         }
         Ok(snapshot)
