@@ -117,6 +117,11 @@ impl Map {
         self.entries.iter().map(|(key, value)| (key, value))
     }
 
+    /// Entries in order, as a slice (for iterators that must be named).
+    pub(crate) fn entries(&self) -> &[(Key, NodeId)] {
+        &self.entries
+    }
+
     /// Keys in order.
     pub fn keys(&self) -> impl ExactSizeIterator<Item = &Key> + DoubleEndedIterator {
         self.entries.iter().map(|(key, _)| key)

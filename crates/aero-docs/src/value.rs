@@ -13,7 +13,7 @@ use crate::source::SourceId;
 
 /// Index of a node in an [`Arena`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NodeId(u32);
+pub struct NodeId(pub(crate) u32);
 
 #[cfg(test)]
 impl NodeId {

@@ -24,8 +24,11 @@
 //!   error in both modes; one that no document reaches is an A009 warning in Aerostat's
 //!   mode, naming the schema, its file and line and the JSON pointer.
 
+mod arena_json;
 mod reach;
 mod refs;
+
+use arena_json::{ArenaJson, ArenaNode};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -210,10 +213,10 @@ pub fn asserts_formats(mode: Mode, key: &str) -> bool {
 
 /// A kind's schema, compiled, and what validating against it needs besides.
 struct CompiledSchema {
-    validator: jsonschema::Validator,
+    validator: jsonschema::Validator<ArenaJson>,
     /// The same schema with formats asserted, to name the values that would fail them:
     /// Aerostat's mode, a kind whose formats are not asserted, a schema that uses `format`.
-    with_formats: Option<jsonschema::Validator>,
+    with_formats: Option<jsonschema::Validator<ArenaJson>>,
     /// References that do not resolve; the validator accepts anything there.
     unresolved: Vec<refs::Reference>,
     /// The schema's regular expressions, for [`reach::reaches`].
@@ -244,19 +247,22 @@ pub fn validate(rendered: &Rendered) -> Vec<Diagnostic> {
             key: &key,
             entry,
         };
-        let data = rendered.arena.to_json(check.root);
-        let failures = check.schema_errors(&compiled_schema.validator, &data, &mut diagnostics);
+        let data = ArenaNode::new(&rendered.arena, check.root);
+        let failures = check.schema_errors(&compiled_schema.validator, data, &mut diagnostics);
         if !compiled_schema.unresolved.is_empty()
-            && let Some(reference) =
-                reach::reaches(&entry.schema, &data, &mut compiled_schema.patterns)
+            && let Some(reference) = reach::reaches(
+                &entry.schema,
+                &rendered.arena.to_json(check.root),
+                &mut compiled_schema.patterns,
+            )
         {
             diagnostics.push(check.reached_unresolved(&reference));
             reached.insert((key.clone(), reference.schema_pointer));
         }
         if let Some(with_formats) = &compiled_schema.with_formats
-            && !with_formats.is_valid(&data)
+            && !with_formats.is_valid(data)
         {
-            check.format_warnings(with_formats, &data, &failures, &mut diagnostics);
+            check.format_warnings(with_formats, data, &failures, &mut diagnostics);
         }
     }
     if rendered.mode == Mode::Aerostat {
@@ -334,11 +340,16 @@ impl DocumentCheck<'_> {
     /// (instance path, schema path), to tell the errors formats add.
     fn schema_errors(
         &self,
-        validator: &jsonschema::Validator,
-        data: &serde_json::Value,
+        validator: &jsonschema::Validator<ArenaJson>,
+        data: ArenaNode<'_>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> HashSet<(String, String)> {
         let mut failures = HashSet::new();
+        // Most documents are valid: `is_valid` stops at nothing and builds no error, while
+        // collecting errors walks everything and allocates as it goes.
+        if validator.is_valid(data) {
+            return failures;
+        }
         let mut errors: Vec<(String, String)> = Vec::new();
         for error in validator.iter_errors(data) {
             let pointer = error.instance_path().to_string();
@@ -390,8 +401,8 @@ impl DocumentCheck<'_> {
     /// fail its format, named unless it is secret.
     fn format_warnings(
         &self,
-        with_formats: &jsonschema::Validator,
-        data: &serde_json::Value,
+        with_formats: &jsonschema::Validator<ArenaJson>,
+        data: ArenaNode<'_>,
         failures: &HashSet<(String, String)>,
         diagnostics: &mut Vec<Diagnostic>,
     ) {
@@ -517,7 +528,7 @@ fn compile(
     schema: &serde_json::Value,
     formats: bool,
     unresolved: &[refs::Reference],
-) -> Result<jsonschema::Validator, String> {
+) -> Result<jsonschema::Validator<ArenaJson>, String> {
     let declared = schema
         .get("$schema")
         .and_then(serde_json::Value::as_str)
@@ -525,7 +536,7 @@ fn compile(
     let known_draft = ["draft-04", "draft-06", "draft-07", "2019-09", "2020-12"]
         .iter()
         .any(|draft| declared.contains(draft));
-    let mut options = jsonschema::options()
+    let mut options = jsonschema::options_for::<ArenaJson>()
         .should_validate_formats(formats)
         .with_retriever(refs::UnresolvedRetriever);
     if !known_draft {
