@@ -127,15 +127,6 @@ impl Rendered {
         &self.documents[index.get()]
     }
 
-    /// One rendered document to serialise as [`Rendered::document_json`] gives it,
-    /// written straight from the arena.
-    pub fn document_view(&self, index: DocIndex) -> DocumentJson<'_> {
-        DocumentJson {
-            rendered: self,
-            index,
-        }
-    }
-
     /// One rendered document as JSON: `schema`, `metadata`, `data`.
     pub fn document_json(&self, index: DocIndex) -> serde_json::Value {
         let document = self.document(index);
@@ -467,29 +458,5 @@ fn open_encrypted(
                 failed[document.index.get()] = true;
             }
         }
-    }
-}
-
-/// A rendered document serialised as `{"schema", "metadata", "data"}`
-/// ([`Rendered::document_view`]).
-#[derive(Clone, Copy)]
-pub struct DocumentJson<'a> {
-    rendered: &'a Rendered,
-    index: DocIndex,
-}
-
-impl serde::Serialize for DocumentJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let document = self.rendered.document(self.index);
-        let arena = &self.rendered.arena;
-        let mut map = serializer.serialize_map(Some(3))?;
-        map.serialize_entry("schema", &document.schema)?;
-        map.serialize_entry("metadata", &arena.json_view(document.metadata))?;
-        map.serialize_entry(
-            "data",
-            &arena.json_view(self.rendered.data[self.index.get()]),
-        )?;
-        map.end()
     }
 }

@@ -146,41 +146,6 @@ struct Node {
     owner: u32,
 }
 
-/// An arena subtree serialised as its JSON form ([`Arena::json_view`]).
-#[derive(Clone, Copy)]
-pub struct JsonView<'a> {
-    arena: &'a Arena,
-    id: NodeId,
-}
-
-impl serde::Serialize for JsonView<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match self.arena.value(self.id) {
-            Value::Null => serializer.serialize_unit(),
-            Value::Bool(flag) => serializer.serialize_bool(*flag),
-            Value::Int(number) => serializer.serialize_i64(*number),
-            Value::Float(number) if number.is_finite() => serializer.serialize_f64(*number),
-            Value::Float(_) => serializer.serialize_unit(),
-            Value::Str(text) => serializer.serialize_str(text),
-            Value::Seq(items) => {
-                let mut seq = serializer.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(&self.arena.json_view(*item))?;
-                }
-                seq.end()
-            }
-            Value::Map(entries) => {
-                let mut map = serializer.serialize_map(Some(entries.len()))?;
-                for (key, value) in entries.iter() {
-                    map.serialize_entry(&**key, &self.arena.json_view(*value))?;
-                }
-                map.end()
-            }
-        }
-    }
-}
-
 /// Owner of nodes created outside a copy-on-write scope (loaded data, Deckhand mode).
 const NO_OWNER: u32 = u32::MAX;
 
@@ -450,13 +415,6 @@ impl Arena {
                     .collect(),
             ),
         }
-    }
-
-    /// A subtree to serialise as [`Arena::to_json`] would give it (keys in insertion
-    /// order, non-finite floats as `null`), without building that tree: large outputs
-    /// are written straight from the arena.
-    pub fn json_view(&self, id: NodeId) -> JsonView<'_> {
-        JsonView { arena: self, id }
     }
 
     /// A new subtree equal to `id`, with the same origins.

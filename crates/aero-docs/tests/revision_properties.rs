@@ -162,23 +162,3 @@ metadata:
   layeringDefinition: {abstract: false, layer: site}
 data: [\"\", {}, []]
 ";
-
-/// Documents are written out straight from the arena (`document_view`); the text must be
-/// what their JSON trees (`document_json`) give, compact and pretty.
-#[test]
-fn documents_serialised_from_the_arena_are_their_json_trees() {
-    let rendered = render_docs(ASSORTED, Mode::Aerostat);
-    assert_clean(&rendered);
-    for index in &rendered.output {
-        let tree = rendered.document_json(*index);
-        let view = rendered.document_view(*index);
-        assert_eq!(
-            serde_json::to_string(&view).unwrap(),
-            serde_json::to_string(&tree).unwrap()
-        );
-        assert_eq!(
-            serde_json::to_string_pretty(&view).unwrap(),
-            serde_json::to_string_pretty(&tree).unwrap()
-        );
-    }
-}

@@ -38,6 +38,7 @@
 
 pub mod checkout;
 mod error;
+mod json_view;
 mod keys;
 mod redacted;
 mod rendered;
@@ -46,6 +47,7 @@ mod snapshot;
 
 pub use aero_docs::mode::Mode;
 pub use error::SiteError;
+pub use json_view::DocumentJson;
 pub use keys::{KeyPolicy, KeySource, Keys};
 pub use redacted::redacted_value;
 pub use rendered::{DocumentRef, DocumentView, RenderOptions, RenderedSite};

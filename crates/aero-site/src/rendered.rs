@@ -344,8 +344,8 @@ impl<'a> DocumentView<'a> {
 
     /// The whole document to serialise as [`DocumentView::to_json`] gives it, without
     /// building that tree (for large outputs).
-    pub fn json(&self) -> aero_docs::render::DocumentJson<'a> {
-        self.site.rendered.document_view(self.index)
+    pub fn json(&self) -> crate::json_view::DocumentJson<'a> {
+        crate::json_view::DocumentJson::new(&self.site.rendered, self.index)
     }
 
     /// The whole document with secret values replaced by their tokens.
