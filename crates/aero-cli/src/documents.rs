@@ -91,12 +91,17 @@ pub fn counts(site: &RenderedSite) -> String {
 }
 
 /// Prints rendered documents (the `render` contract) or the diagnostics that prevent it.
+///
+/// The render is the last thing the process holds: it is not freed (the process exits
+/// next), since tearing down a 10,000-document arena node by node cost 4 % of the run.
 pub fn print_render(
     context: &Context,
-    site: &RenderedSite,
+    site: RenderedSite,
     format: DocumentFormat,
     redact: bool,
 ) -> Result<ExitCode, Failure> {
+    let site = std::mem::ManuallyDrop::new(site);
+    let site: &RenderedSite = &site;
     if !site.is_valid() {
         if format == DocumentFormat::Json {
             // Tools asked for JSON: the diagnostics come as one JSON array on stderr

@@ -47,5 +47,5 @@ pub fn run(context: &Context, args: RenderArgs) -> Result<ExitCode, Failure> {
             redactor: Some(context.redactor.clone()),
         },
     );
-    print_render(context, &site, args.output, args.redact)
+    print_render(context, site, args.output, args.redact)
 }

@@ -249,54 +249,114 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
     // Duplicate keys never stop the stream here: each is judged per document below, so
     // one duplicate cannot hide the other documents of its file.
     options.duplicate_keys = aero_yaml::DuplicateKeys::LastWins;
-    for (source_id, file) in sources.iter() {
-        if let Some(bad) = sources.not_utf8(source_id) {
-            let location = Location {
+    // The YAML of every file is parsed on a second thread while this one puts the parsed
+    // documents into the arena, in source order; the channel is bounded, so at most a few
+    // parsed documents wait at a time.
+    std::thread::scope(|scope| {
+        let (sender, parsed) = std::sync::mpsc::sync_channel::<Parsed>(PARSED_AHEAD);
+        let readable: Vec<&str> = sources
+            .iter()
+            .filter(|(source_id, _)| sources.not_utf8(*source_id).is_none())
+            .map(|(_, file)| file.text.as_str())
+            .collect();
+        let options = &options;
+        scope.spawn(move || {
+            for text in readable {
+                let ended = aero_yaml::load_each(text, options, &mut ParsedSender(&sender));
+                if sender.send(Parsed::End(ended)).is_err() {
+                    return;
+                }
+            }
+        });
+        for (source_id, _) in sources.iter() {
+            if let Some(bad) = sources.not_utf8(source_id) {
+                let location = Location {
+                    source: source_id,
+                    line: bad.line,
+                    column: bad.column,
+                };
+                loaded.diagnostics.push(
+                    Diagnostic::error(ErrorKind::InvalidYaml, bad.to_string())
+                        .at(Some(location))
+                        .with_hint(
+                            "save the file as UTF-8; every document of this file was skipped",
+                        ),
+                );
+                loaded.unreadable.push(location);
+                continue;
+            }
+            let mut file_documents = FileDocuments {
                 source: source_id,
-                line: bad.line,
-                column: bad.column,
+                config,
+                loaded: &mut loaded,
+                arena: &mut *arena,
+                kept: (0, 0, 0),
             };
-            loaded.diagnostics.push(
-                Diagnostic::error(ErrorKind::InvalidYaml, bad.to_string())
+            file_documents.kept = file_documents.counts();
+            let ended = loop {
+                match parsed.recv() {
+                    Ok(Parsed::Document(document)) => {
+                        aero_yaml::Documents::document(&mut file_documents, document);
+                    }
+                    Ok(Parsed::Restart) => aero_yaml::Documents::restart(&mut file_documents),
+                    Ok(Parsed::End(ended)) => break ended,
+                    // The reader stopped (it panicked: the scope re-raises that).
+                    Err(_) => return,
+                }
+            };
+            if let Err(error) = ended {
+                // Every document of the file is skipped, those read before the error too.
+                aero_yaml::Documents::restart(&mut file_documents);
+                let location = Location {
+                    source: source_id,
+                    line: error.mark.line,
+                    column: error.mark.col,
+                };
+                loaded.diagnostics.push(
+                    Diagnostic::error(
+                        ErrorKind::InvalidYaml,
+                        format!("invalid YAML: {}", error.message),
+                    )
                     .at(Some(location))
-                    .with_hint("save the file as UTF-8; every document of this file was skipped"),
-            );
-            loaded.unreadable.push(location);
-            continue;
+                    .with_hint("fix the YAML syntax; every document of this file was skipped"),
+                );
+                loaded.unreadable.push(location);
+            }
         }
-        let mut file_documents = FileDocuments {
-            source: source_id,
-            config,
-            loaded: &mut loaded,
-            arena: &mut *arena,
-            kept: (0, 0, 0),
-        };
-        file_documents.kept = file_documents.counts();
-        if let Err(error) = aero_yaml::load_each(&file.text, &options, &mut file_documents) {
-            // Every document of the file is skipped, those read before the error too.
-            aero_yaml::Documents::restart(&mut file_documents);
-            let location = Location {
-                source: source_id,
-                line: error.mark.line,
-                column: error.mark.col,
-            };
-            loaded.diagnostics.push(
-                Diagnostic::error(
-                    ErrorKind::InvalidYaml,
-                    format!("invalid YAML: {}", error.message),
-                )
-                .at(Some(location))
-                .with_hint("fix the YAML syntax; every document of this file was skipped"),
-            );
-            loaded.unreadable.push(location);
-        }
-    }
+    });
     // Input that is not YAML comes first, in file order, as every output sorts it (see
     // `Diagnostic::sort_key`): it can explain the problems that follow.
     loaded
         .diagnostics
         .sort_by_key(|diagnostic| diagnostic.kind != Some(ErrorKind::InvalidYaml));
     loaded
+}
+
+/// Parsed documents that may wait for the arena, per [`load_documents`]'s reader thread.
+const PARSED_AHEAD: usize = 64;
+
+/// What the YAML reader thread hands over, in source order, file after file.
+enum Parsed {
+    /// The next document of the current file.
+    Document(aero_yaml::Document),
+    /// Forget the current file's documents: it is read again ([`aero_yaml::Documents`]).
+    Restart,
+    /// The current file ended, read or not.
+    End(Result<(), aero_yaml::LoadError>),
+}
+
+/// Sends what the loader completes to the arena's thread.
+struct ParsedSender<'a>(&'a std::sync::mpsc::SyncSender<Parsed>);
+
+impl aero_yaml::Documents for ParsedSender<'_> {
+    fn document(&mut self, document: aero_yaml::Document) {
+        // The receiver only goes away when this thread's results no longer matter.
+        let _ = self.0.send(Parsed::Document(document));
+    }
+
+    fn restart(&mut self) {
+        let _ = self.0.send(Parsed::Restart);
+    }
 }
 
 /// Reads the documents of one file into the arena as the YAML loader completes them: a

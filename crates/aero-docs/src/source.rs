@@ -18,7 +18,7 @@ pub struct SourceFile {
     /// Path on disk.
     pub path: PathBuf,
     /// Full text of the file.
-    pub text: std::sync::Arc<str>,
+    pub text: std::sync::Arc<String>,
 }
 
 impl SourceFile {
@@ -127,7 +127,7 @@ impl SourceSet {
                 repo,
                 rel_path,
                 path,
-                text: text.into(),
+                text: std::sync::Arc::new(text),
             },
             not_utf8,
         )

@@ -152,6 +152,21 @@ fn a_file_that_is_not_utf8_is_a_located_error_of_that_file_only() {
             rendered.find("example/Widget/v1", "w").is_some(),
             "{mode:?}"
         );
+        // Between readable files, it is skipped alone: the files after it keep their
+        // documents (YAML is parsed ahead on another thread, file by file, in order).
+        let rendered = render_bytes(
+            &[POLICY.as_bytes(), latin1, WIDGET.as_bytes()],
+            &aero_docs::render::RenderConfig::new(mode),
+        );
+        assert_eq!(located_errors(&rendered).len(), 1, "{mode:?}");
+        assert_eq!(
+            rendered.diagnostics[0].location.unwrap().source,
+            aero_docs::source::SourceId(1)
+        );
+        assert!(
+            rendered.find("example/Widget/v1", "w").is_some(),
+            "{mode:?}"
+        );
     }
 }
 

@@ -122,7 +122,7 @@ data:
             repo: String::new(),
             rel_path: "all.yaml".into(),
             path: "all.yaml".into(),
-            text: DOCUMENTS.into(),
+            text: std::sync::Arc::new(DOCUMENTS.to_string()),
         });
         let rendered = render(&sources, &RenderConfig::new(Mode::Aerostat));
         assert_eq!(rendered.output.len(), 2, "{:#?}", rendered.diagnostics);

@@ -36,7 +36,7 @@ pub struct SnapshotFile {
     /// Path inside the repository, `/`-separated.
     pub path: String,
     /// The file's text.
-    pub text: std::sync::Arc<str>,
+    pub text: std::sync::Arc<String>,
     /// Where the file stops being UTF-8 (its text is then a lossy decoding), so that a
     /// render reports it at that byte; absent, and not encoded, for every UTF-8 file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -326,7 +326,7 @@ mod tests {
                 .map(|(path, text)| SnapshotFile {
                     repo: String::new(),
                     path: path.to_string(),
-                    text: (*text).into(),
+                    text: std::sync::Arc::new(text.to_string()),
                     not_utf8: None,
                 })
                 .collect(),

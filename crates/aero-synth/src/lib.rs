@@ -172,7 +172,11 @@ mod tests {
         });
         assert_eq!(real.stats.documents, 400);
         assert_eq!(real.stats.data_schemas, 30);
-        let text: String = real.sources.iter().map(|(_, file)| &*file.text).collect();
+        let text: String = real
+            .sources
+            .iter()
+            .map(|(_, file)| file.text.as_str())
+            .collect();
         for construct in [
             "|-", ">-", "\\\n", "<<: &", ": {\n", "\n# ", "...\n---", ": *value",
         ] {

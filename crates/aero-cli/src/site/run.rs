@@ -131,7 +131,7 @@ pub fn run(context: &Context, args: SiteArgs) -> Result<ExitCode, Failure> {
                 allow_encrypted: false,
             }
             .render(context, None)?;
-            print_render(context, &rendered, output, redact)
+            print_render(context, rendered, output, redact)
         }
         SiteCommand::Validate {
             site,

@@ -24,7 +24,7 @@ pub fn render_files(files: &[&str], mode: Mode) -> Rendered {
             repo: String::new(),
             rel_path: format!("file{position}.yaml"),
             path: format!("file{position}.yaml").into(),
-            text: (*text).into(),
+            text: std::sync::Arc::new(text.to_string()),
         });
     }
     render(&sources, &RenderConfig::new(mode))
