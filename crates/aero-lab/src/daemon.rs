@@ -250,10 +250,11 @@ async fn start(paths: &LabPaths) -> Result<Running, LabError> {
 
     let provisioning = match &plan.provisioning_server {
         Some(server) => {
-            let port = emulator::free_port().map_err(|error| LabError::Network {
-                action: "find a free port for the provisioning server".to_string(),
-                reason: error.to_string(),
-            })?;
+            let port =
+                emulator::lasting_port(&random_bytes(64)?).map_err(|error| LabError::Network {
+                    action: "find a free port for the provisioning server".to_string(),
+                    reason: error.to_string(),
+                })?;
             let scheme = if server.tls { "https" } else { "http" };
             Some(ProvisioningRecord {
                 bind_address: format!("127.0.0.1:{port}"),

@@ -304,6 +304,41 @@ pub(crate) fn free_port() -> std::io::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
+/// A free port on 127.0.0.1 for a server that binds it much later (the provisioning
+/// server, bound by each deploy while the lab is up): outside the kernel's ephemeral range,
+/// which every outgoing connection and every `bind` to port 0 draws from, so that none of
+/// them takes it in between (an emulator poll's local port did, now and then). `seed`
+/// picks the candidates (random bytes); a port inside the range is the last resort.
+pub(crate) fn lasting_port(seed: &[u8]) -> std::io::Result<u16> {
+    let (low, high) = ephemeral_range().unwrap_or((32768, 60999));
+    // Ports 20000 and up, below the range, else above it.
+    let (first, last) = if low > 21000 {
+        (20000, low - 1)
+    } else {
+        (high.saturating_add(1).max(1024), u16::MAX)
+    };
+    if first < last {
+        let span = u32::from(last - first) + 1;
+        for pair in seed.chunks_exact(2) {
+            let offset = u32::from(u16::from_le_bytes([pair[0], pair[1]])) % span;
+            let port = first + u16::try_from(offset).unwrap_or(0);
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return Ok(port);
+            }
+        }
+    }
+    free_port()
+}
+
+/// `net.ipv4.ip_local_port_range`, when it can be read.
+fn ephemeral_range() -> Option<(u16, u16)> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut bounds = text
+        .split_whitespace()
+        .map(|bound| bound.parse::<u16>().ok());
+    Some((bounds.next()??, bounds.next()??))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +370,16 @@ mod tests {
                 text.lines().any(|candidate| candidate == line),
                 "{line}\n{text}"
             );
+        }
+    }
+
+    #[test]
+    fn a_lasting_port_is_free_and_outside_the_ephemeral_range() {
+        let seed: Vec<u8> = (0..64u8).map(|byte| byte.wrapping_mul(37)).collect();
+        let port = lasting_port(&seed).unwrap();
+        assert!(std::net::TcpListener::bind(("127.0.0.1", port)).is_ok());
+        if let Some((low, high)) = ephemeral_range() {
+            assert!(port < low || port > high, "{port} in {low}-{high}");
         }
     }
 
