@@ -179,12 +179,8 @@ impl ImageCache {
         }
         out.flush().await.map_err(write_failed)?;
         out.sync_all().await.map_err(write_failed)?;
-        Ok(hex(&hasher.finalize()))
+        Ok(hex::encode(hasher.finalize()))
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 async fn hash_file(path: &Path) -> std::io::Result<String> {
@@ -194,7 +190,7 @@ async fn hash_file(path: &Path) -> std::io::Result<String> {
     loop {
         let read = file.read(&mut buffer).await?;
         if read == 0 {
-            return Ok(hex(&hasher.finalize()));
+            return Ok(hex::encode(hasher.finalize()));
         }
         hasher.update(&buffer[..read]);
     }

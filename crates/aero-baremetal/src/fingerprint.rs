@@ -103,7 +103,7 @@ pub(crate) fn of_documents(
     hasher.update(DOMAIN);
     for (schema, name, data) in &entries {
         let mut canonical = String::new();
-        write_canonical(data, &mut canonical);
+        aero_docs::revision::write_canonical(data, &mut canonical);
         hasher.update(schema.as_bytes());
         hasher.update([0]);
         hasher.update(name.as_bytes());
@@ -111,13 +111,7 @@ pub(crate) fn of_documents(
         hasher.update(canonical.as_bytes());
         hasher.update(b"\n");
     }
-    Fingerprint(
-        hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect(),
-    )
+    Fingerprint(hex::encode(hasher.finalize()))
 }
 
 /// `ns/Kind` of `ns/Kind/vN`.
@@ -139,39 +133,6 @@ fn mask_secrets(value: &mut serde_json::Value) {
     }
 }
 
-/// JSON with object keys sorted at every level and no insignificant whitespace.
-fn write_canonical(value: &serde_json::Value, out: &mut String) {
-    match value {
-        serde_json::Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (index, key) in keys.iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
-                }
-                out.push_str(&serde_json::Value::String((*key).clone()).to_string());
-                out.push(':');
-                if let Some(child) = map.get(*key) {
-                    write_canonical(child, out);
-                }
-            }
-            out.push('}');
-        }
-        serde_json::Value::Array(items) => {
-            out.push('[');
-            for (index, item) in items.iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,8 +142,8 @@ mod tests {
         let left = serde_json::json!({"b": 1, "a": {"d": [1, {"z": 1, "y": 2}], "c": "x"}});
         let right = serde_json::json!({"a": {"c": "x", "d": [1, {"y": 2, "z": 1}]}, "b": 1});
         let (mut one, mut two) = (String::new(), String::new());
-        write_canonical(&left, &mut one);
-        write_canonical(&right, &mut two);
+        aero_docs::revision::write_canonical(&left, &mut one);
+        aero_docs::revision::write_canonical(&right, &mut two);
         assert_eq!(one, two);
         assert_eq!(one, r#"{"a":{"c":"x","d":[1,{"y":2,"z":1}]},"b":1}"#);
     }

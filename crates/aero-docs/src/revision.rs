@@ -60,7 +60,7 @@ pub fn revision_id(rendered: &Rendered) -> String {
     let mut hasher = Sha256::new();
     write_canonical_render(rendered, |piece| hasher.update(piece));
     let digest = hasher.finalize();
-    let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex: String = hex::encode(digest);
     format!("sha256:{hex}")
 }
 

@@ -28,7 +28,7 @@ use crate::error::LabError;
 use crate::files::{
     LabPaths, create_private_dir, read_json, remove_dir, remove_file, write_json, write_private,
 };
-use crate::plan::{LabPlan, PlannedNode};
+use crate::plan::{Fault, LabPlan};
 use crate::process;
 use crate::record::{EmulatorRecord, LabRecord, ProvisioningRecord, StandInRecord};
 use crate::simulator::{self, Simulator, StatusBoard};
@@ -109,10 +109,7 @@ impl Running {
 }
 
 fn random_hex(bytes: usize) -> Result<String, LabError> {
-    Ok(random_bytes(bytes)?
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect())
+    Ok(hex::encode(random_bytes(bytes)?))
 }
 
 fn random_bytes(count: usize) -> Result<Vec<u8>, LabError> {
@@ -326,11 +323,7 @@ async fn start(paths: &LabPaths) -> Result<Running, LabError> {
             bmc_client: bmc_client.clone(),
             media_client: media_client.clone(),
             boot_delay: Duration::from_millis(plan.boot_delay_ms),
-            phones_home: plan
-                .nodes
-                .iter()
-                .find(|node| node.name == record.node)
-                .is_none_or(PlannedNode::phones_home),
+            phones_home: Fault::lets_phone_home(&record.faults),
             poll_interval: SIMULATOR_POLL,
             board: board.clone(),
         });

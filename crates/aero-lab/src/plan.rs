@@ -40,6 +40,11 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// Whether a node playing `faults` phones home after booting.
+    pub fn lets_phone_home(faults: &[Fault]) -> bool {
+        !faults.contains(&Fault::NoPhoneHome)
+    }
+
     /// Reads `no-phone-home` or `serial=VALUE`.
     pub fn parse(text: &str) -> Result<Fault, String> {
         match text.split_once('=') {
@@ -118,7 +123,7 @@ pub struct PlannedNode {
 impl PlannedNode {
     /// Whether its simulator phones home after booting.
     pub fn phones_home(&self) -> bool {
-        !self.faults.contains(&Fault::NoPhoneHome)
+        Fault::lets_phone_home(&self.faults)
     }
 }
 
@@ -268,7 +273,7 @@ pub fn derived_system_uuid(node: &str) -> String {
     bytes.copy_from_slice(&digest[..16]);
     bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // variant 10
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex: String = hex::encode(bytes);
     format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],

@@ -53,10 +53,7 @@ pub(crate) fn make(image: &str, documented_url: &str) -> Result<StandIn, LabErro
         image: image.to_string(),
         reason: error.to_string(),
     })?;
-    let sha256 = Sha256::digest(&bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let sha256 = hex::encode(Sha256::digest(&bytes));
     Ok(StandIn { bytes, sha256 })
 }
 

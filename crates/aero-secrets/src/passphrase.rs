@@ -292,7 +292,7 @@ pub fn random_string(profile: Profile, length: usize) -> Result<String, SecretsE
 pub fn random_hex(length: usize) -> Result<String, SecretsError> {
     let mut bytes = vec![0u8; length.div_ceil(2)];
     random::fill(&mut bytes)?;
-    let mut out: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    let mut out: String = hex::encode(&bytes);
     out.truncate(length);
     Ok(out)
 }

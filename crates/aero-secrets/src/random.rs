@@ -30,7 +30,7 @@ pub fn uuid_v4() -> Result<String, SecretsError> {
     fill(&mut bytes)?;
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    let hex: String = hex::encode(bytes);
     Ok(format!(
         "{}-{}-{}-{}-{}",
         &hex[0..8],

@@ -232,7 +232,7 @@ impl Snapshot {
         // Serialising plain strings and vectors into a hasher cannot fail.
         let _ = serde_json::to_writer(&mut writer, &self.encoded());
         let digest = writer.0.finalize();
-        digest.iter().map(|byte| format!("{byte:02x}")).collect()
+        hex::encode(digest)
     }
 
     /// Reads back a snapshot stored under `id`, checking that the content matches it.
@@ -307,7 +307,7 @@ mod tests {
     fn the_id_is_the_sha256_of_the_stored_bytes_and_stays_what_it_was() {
         let snapshot = loose(&[("a.yaml", "---\na: \"é\\n\"\n"), ("b.yaml", "---\nb: 2\n")]);
         let digest = Sha256::digest(snapshot.to_bytes());
-        let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+        let hex: String = hex::encode(digest);
         assert_eq!(snapshot.id(), hex);
         // The encoding of a snapshot is its stored form: it must not drift.
         assert_eq!(

@@ -263,10 +263,7 @@ fn instance_id(node: &str, revision_id: &str) -> String {
         .chain_update([0])
         .chain_update(revision_id.as_bytes())
         .finalize();
-    let hex: String = digest[..8]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let hex = hex::encode(&digest[..8]);
     format!("{node}-{hex}")
 }
 

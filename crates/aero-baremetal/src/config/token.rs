@@ -51,13 +51,8 @@ impl NodeToken {
             mac.update(&[0]);
         }
         let digest = mac.finalize().into_bytes();
-        let hex: String = digest
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect::<String>()
-            .chars()
-            .take(TOKEN_HEX_DIGITS)
-            .collect();
+        let mut hex = hex::encode(digest);
+        hex.truncate(TOKEN_HEX_DIGITS);
         NodeToken(Secret::new(hex))
     }
 
@@ -143,12 +138,7 @@ mod tests {
         let token = NodeToken::derive(&key, TokenPurpose::PhoneHome, "node", "revision");
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose().as_bytes()).unwrap();
         mac.update(b"aerostat-node-token/v1\0phone-home\0node\0revision\0");
-        let full: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
+        let full = hex::encode(mac.finalize().into_bytes());
         assert_eq!(token.expose(), &full[..32]);
     }
 }

@@ -118,7 +118,7 @@ impl Sha256Digest {
 
     /// Lower-case hex without separators.
     pub fn hex(&self) -> String {
-        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
+        hex::encode(self.0)
     }
 }
 

@@ -312,11 +312,7 @@ async fn download(client: &reqwest::Client, url: &str, keep: usize) -> Result<Do
         bytes,
         complete,
         size,
-        sha256: hasher
-            .finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect(),
+        sha256: hex::encode(hasher.finalize()),
     })
 }
 
