@@ -264,12 +264,13 @@ impl<'a> Iterator for Elements<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::document::DocIndex;
     use crate::value::{Origin, OriginKind};
 
-    fn arena_with(json: &serde_json::Value) -> (Arena, NodeId) {
+    /// An arena holding `json`, and its root.
+    pub(in crate::validate) fn arena_with(json: &serde_json::Value) -> (Arena, NodeId) {
         let mut arena = Arena::new();
         let origin = arena.add_origin(Origin {
             kind: OriginKind::Created { doc: DocIndex(0) },

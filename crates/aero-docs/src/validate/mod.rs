@@ -5,7 +5,8 @@
 //! `deckhand/DataSchema/v1` documents, which take precedence. As in Deckhand, a
 //! DataSchema named `ns/Kind/vN` validates documents whose schema has the same
 //! `ns/Kind` and version; abstract documents are never validated. Each schema is
-//! compiled once per run.
+//! compiled once per run, and only if a document of its kind is validated; each distinct
+//! `pattern` expression once per run, whichever schemas repeat it ([`patterns`]).
 //!
 //! Two rules follow how Deckhand validated (Python's `jsonschema.Draft4Validator(schema)`
 //! in `deckhand/engine/document_validation.py`, `DataSchemaValidator.validate`), because
@@ -25,6 +26,7 @@
 //!   mode, naming the schema, its file and line and the JSON pointer.
 
 mod arena_json;
+mod patterns;
 mod reach;
 mod refs;
 
@@ -78,26 +80,34 @@ pub fn builtin_schemas() -> BTreeMap<String, serde_json::Value> {
         .collect()
 }
 
+/// Whether Aerostat has a built-in schema for kind `key` that applies in `mode`.
+// Deckhand knew only its own kinds' schemas; everything else came from the site's
+// DataSchemas. In its mode, Aerostat's built-ins for other kinds stay out, so a site
+// that Deckhand accepted is not rejected by a schema Deckhand never had.
+fn builtin_applies(mode: Mode, key: &str) -> bool {
+    mode == Mode::Aerostat || key.starts_with("deckhand/")
+}
+
 /// Collects the schemas that apply to this render: built-ins overlaid by the site's
 /// DataSchemas. Problems with the DataSchemas themselves go to `diagnostics`.
 pub fn schema_set(
     rendered: &Rendered,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, SchemaEntry> {
-    // Deckhand knew only its own kinds' schemas; everything else came from the site's
-    // DataSchemas. In its mode, Aerostat's built-ins for other kinds stay out, so a
-    // site that Deckhand accepted is not rejected by a schema Deckhand never had.
-    let mut set: BTreeMap<String, SchemaEntry> = builtin_schemas()
-        .into_iter()
-        .filter(|(name, _)| rendered.mode == Mode::Aerostat || name.starts_with("deckhand/"))
-        .map(|(name, schema)| {
-            (
-                name,
-                SchemaEntry {
-                    schema,
-                    origin: SchemaOrigin::Builtin,
-                },
-            )
+    // Only the built-ins of kinds the render holds are parsed: the rest would never be
+    // looked up, and parsing all of them cost more than validating a small site.
+    let kinds_present: HashSet<String> = rendered
+        .output
+        .iter()
+        .map(|index| schema_key(&rendered.document(*index).schema))
+        .collect();
+    let mut set: BTreeMap<String, SchemaEntry> = BUILTIN_SCHEMAS
+        .iter()
+        .filter(|(name, _)| builtin_applies(rendered.mode, name) && kinds_present.contains(*name))
+        .filter_map(|(name, text)| {
+            let schema = serde_json::from_str(text).ok()?;
+            let origin = SchemaOrigin::Builtin;
+            Some((name.to_string(), SchemaEntry { schema, origin }))
         })
         .collect();
     let mut from_site: HashMap<String, DocIndex> = HashMap::new();
@@ -177,10 +187,8 @@ pub fn schema_set(
             continue;
         }
         from_site.insert(key.clone(), document.index);
-        if let Some(SchemaEntry {
-            origin: SchemaOrigin::Builtin,
-            ..
-        }) = set.get(&key)
+        if builtin_applies(rendered.mode, &key)
+            && BUILTIN_SCHEMAS.iter().any(|(name, _)| *name == key)
         {
             diagnostics.push(
                 Diagnostic::lint("A004", Severity::Note, format!("the site's DataSchema for `{key}` takes precedence over Aerostat's built-in schema"))
@@ -228,6 +236,7 @@ pub fn validate(rendered: &Rendered) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let set = schema_set(rendered, &mut diagnostics);
     let mut compiled: HashMap<String, Option<CompiledSchema>> = HashMap::new();
+    let patterns = patterns::PatternCache::default();
     // (kind, JSON pointer of the `$ref`) of every unresolved reference some document reached.
     let mut reached: HashSet<(String, String)> = HashSet::new();
     for index in &rendered.output {
@@ -236,7 +245,7 @@ pub fn validate(rendered: &Rendered) -> Vec<Diagnostic> {
         let Some(entry) = set.get(&key) else { continue };
         let compiled_schema = compiled
             .entry(key.clone())
-            .or_insert_with(|| compile_entry(rendered, &key, entry, &mut diagnostics));
+            .or_insert_with(|| compile_entry(rendered, &key, entry, &patterns, &mut diagnostics));
         let Some(compiled_schema) = compiled_schema else {
             continue;
         };
@@ -289,6 +298,7 @@ fn compile_entry(
     rendered: &Rendered,
     key: &str,
     entry: &SchemaEntry,
+    patterns: &patterns::PatternCache,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<CompiledSchema> {
     let refs::Survey {
@@ -296,7 +306,7 @@ fn compile_entry(
         uses_format,
     } = refs::survey(&entry.schema);
     let formats = asserts_formats(rendered.mode, key);
-    let validator = match compile(&entry.schema, formats, &unresolved) {
+    let validator = match compile(&entry.schema, formats, &unresolved, patterns) {
         Ok(validator) => validator,
         Err(message) => {
             let location = match entry.origin {
@@ -315,7 +325,7 @@ fn compile_entry(
         }
     };
     let with_formats = (rendered.mode == Mode::Aerostat && !formats && uses_format)
-        .then(|| compile(&entry.schema, true, &unresolved).ok())
+        .then(|| compile(&entry.schema, true, &unresolved, patterns).ok())
         .flatten();
     Some(CompiledSchema {
         validator,
@@ -522,12 +532,13 @@ fn unreached_reference(
 
 /// Compiles a schema: draft 4 unless `$schema` names another draft (Deckhand read
 /// `http://json-schema.org/schema#`, common in Airship sites, as draft 4), formats
-/// asserted or not, and the references in `unresolved` accepting anything. Nothing is
-/// ever fetched.
+/// asserted or not, and the references in `unresolved` accepting anything; `pattern`s come
+/// from the run's shared cache. Nothing is ever fetched.
 fn compile(
     schema: &serde_json::Value,
     formats: bool,
     unresolved: &[refs::Reference],
+    patterns: &patterns::PatternCache,
 ) -> Result<jsonschema::Validator<ArenaJson>, String> {
     let declared = schema
         .get("$schema")
@@ -536,9 +547,11 @@ fn compile(
     let known_draft = ["draft-04", "draft-06", "draft-07", "2019-09", "2020-12"]
         .iter()
         .any(|draft| declared.contains(draft));
-    let mut options = jsonschema::options_for::<ArenaJson>()
-        .should_validate_formats(formats)
-        .with_retriever(refs::UnresolvedRetriever);
+    let mut options = patterns.install(
+        jsonschema::options_for::<ArenaJson>()
+            .should_validate_formats(formats)
+            .with_retriever(refs::UnresolvedRetriever),
+    );
     if !known_draft {
         options = options.with_draft(jsonschema::Draft::Draft4);
     }
