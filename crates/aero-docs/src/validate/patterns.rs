@@ -183,13 +183,11 @@ mod tests {
         let own = jsonschema::options_for::<ArenaJson>()
             .with_draft(jsonschema::Draft::Draft4)
             .build(&schema)
-            .err()
-            .expect("the validator refuses it");
+            .expect_err("the validator refuses it");
         let shared = PatternCache::default()
             .install(jsonschema::options_for::<ArenaJson>().with_draft(jsonschema::Draft::Draft4))
             .build(&schema)
-            .err()
-            .expect("the shared keyword refuses it too");
+            .expect_err("the shared keyword refuses it too");
         assert_eq!(shared.to_string(), own.to_string());
         assert_eq!(shared.instance_path(), own.instance_path());
         assert_eq!(shared.schema_path(), own.schema_path());
