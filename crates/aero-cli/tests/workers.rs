@@ -150,8 +150,15 @@ fn action(state: &Path, store: &str, id: &str) -> serde_json::Value {
     shown["action"].clone()
 }
 
-/// Waits until the action's lease is held by a worker other than `not`; returns it.
-fn owner_other_than(state: &Path, store: &str, id: &str, not: &[&str]) -> String {
+/// Waits until the action's lease is held by a worker other than `not`; returns it. On
+/// time-out, says what every worker printed and what the action's journal holds.
+fn owner_other_than(
+    state: &Path,
+    store: &str,
+    id: &str,
+    not: &[&str],
+    workers: &[Worker],
+) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let action = action(state, store, id);
@@ -165,7 +172,19 @@ fn owner_other_than(state: &Path, store: &str, id: &str, not: &[&str]) -> String
             action["state"] != "succeeded" && action["state"] != "failed",
             "the action ended before the takeover: {action:#}"
         );
-        assert!(Instant::now() < deadline, "no takeover: {action:#}");
+        if Instant::now() >= deadline {
+            let logs: Vec<String> = workers
+                .iter()
+                .map(|worker| format!("{}:\n{}", worker.id, worker.log.lock().unwrap()))
+                .collect();
+            let journal = run(state, store, &["actions", "logs", id]);
+            panic!(
+                "no takeover: {action:#}\nworkers:\n{}\njournal:\n{}{}",
+                logs.join("\n---\n"),
+                String::from_utf8_lossy(&journal.stdout),
+                String::from_utf8_lossy(&journal.stderr)
+            );
+        }
         std::thread::sleep(Duration::from_millis(250));
     }
 }
@@ -204,11 +223,11 @@ fn workers_take_over_from_a_killed_and_a_frozen_worker() {
             .unwrap()
     };
 
-    let first = owner_other_than(state.path(), &store, &id, &[]);
+    let first = owner_other_than(state.path(), &store, &id, &[], &workers);
     workers[by_id(&first)].signal("-KILL");
-    let second = owner_other_than(state.path(), &store, &id, &[&first]);
+    let second = owner_other_than(state.path(), &store, &id, &[&first], &workers);
     workers[by_id(&second)].signal("-STOP");
-    let third = owner_other_than(state.path(), &store, &id, &[&first, &second]);
+    let third = owner_other_than(state.path(), &store, &id, &[&first, &second], &workers);
     workers[by_id(&second)].signal("-CONT");
 
     let deadline = Instant::now() + Duration::from_secs(300);
