@@ -269,6 +269,15 @@ pub(super) mod tests {
     use crate::document::DocIndex;
     use crate::value::{Origin, OriginKind};
 
+    /// Each error as `instance-path schema-path message`, in the order given.
+    pub(in crate::validate) fn error_lines<'i>(
+        errors: impl Iterator<Item = jsonschema::ValidationError<'i>>,
+    ) -> Vec<String> {
+        errors
+            .map(|error| format!("{} {} {error}", error.instance_path(), error.schema_path()))
+            .collect()
+    }
+
     /// An arena holding `json`, and its root.
     pub(in crate::validate) fn arena_with(json: &serde_json::Value) -> (Arena, NodeId) {
         let mut arena = Arena::new();
@@ -341,27 +350,12 @@ pub(super) mod tests {
                     reference.is_valid(instance),
                     "{draft:?} {instance}"
                 );
-                let errors = |messages: Vec<String>| {
-                    let mut messages = messages;
-                    messages.sort();
-                    messages
+                let sorted = |mut lines: Vec<String>| {
+                    lines.sort();
+                    lines
                 };
-                let expected = errors(
-                    reference
-                        .iter_errors(instance)
-                        .map(|error| {
-                            format!("{} {} {error}", error.instance_path(), error.schema_path())
-                        })
-                        .collect(),
-                );
-                let got = errors(
-                    arena_validator
-                        .iter_errors(node)
-                        .map(|error| {
-                            format!("{} {} {error}", error.instance_path(), error.schema_path())
-                        })
-                        .collect(),
-                );
+                let expected = sorted(error_lines(reference.iter_errors(instance)));
+                let got = sorted(error_lines(arena_validator.iter_errors(node)));
                 assert_eq!(got, expected, "{draft:?} {instance}");
             }
         }

@@ -80,12 +80,14 @@ pub fn builtin_schemas() -> BTreeMap<String, serde_json::Value> {
         .collect()
 }
 
-/// Whether Aerostat has a built-in schema for kind `key` that applies in `mode`.
+/// The built-in schemas (kind, JSON text) that apply in `mode`.
 // Deckhand knew only its own kinds' schemas; everything else came from the site's
 // DataSchemas. In its mode, Aerostat's built-ins for other kinds stay out, so a site
 // that Deckhand accepted is not rejected by a schema Deckhand never had.
-fn builtin_applies(mode: Mode, key: &str) -> bool {
-    mode == Mode::Aerostat || key.starts_with("deckhand/")
+fn builtins_for(mode: Mode) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    BUILTIN_SCHEMAS
+        .iter()
+        .filter(move |(name, _)| mode == Mode::Aerostat || name.starts_with("deckhand/"))
 }
 
 /// Collects the schemas that apply to this render: built-ins overlaid by the site's
@@ -101,9 +103,8 @@ pub fn schema_set(
         .iter()
         .map(|index| schema_key(&rendered.document(*index).schema))
         .collect();
-    let mut set: BTreeMap<String, SchemaEntry> = BUILTIN_SCHEMAS
-        .iter()
-        .filter(|(name, _)| builtin_applies(rendered.mode, name) && kinds_present.contains(*name))
+    let mut set: BTreeMap<String, SchemaEntry> = builtins_for(rendered.mode)
+        .filter(|(name, _)| kinds_present.contains(*name))
         .filter_map(|(name, text)| {
             let schema = serde_json::from_str(text).ok()?;
             let origin = SchemaOrigin::Builtin;
@@ -187,9 +188,7 @@ pub fn schema_set(
             continue;
         }
         from_site.insert(key.clone(), document.index);
-        if builtin_applies(rendered.mode, &key)
-            && BUILTIN_SCHEMAS.iter().any(|(name, _)| *name == key)
-        {
+        if builtins_for(rendered.mode).any(|(name, _)| *name == key) {
             diagnostics.push(
                 Diagnostic::lint("A004", Severity::Note, format!("the site's DataSchema for `{key}` takes precedence over Aerostat's built-in schema"))
                     .at(Some(document.location))
