@@ -5,7 +5,7 @@
 //! Real sites also carry block scalars with chomping indicators, plain and quoted scalars
 //! over several lines, anchors, aliases and merge keys, flow mappings over several lines,
 //! comments between keys and `...` document ends, and those decide how a YAML loader performs
-//! (the fast event path reads the plain subset; saphyr reads the rest). [`rewrite`] puts a
+//! (the fast event path reads most of them; saphyr reads the rest). [`rewrite`] puts a
 //! few of them in each document; every rewritten document is loaded in both dialects and
 //! compared with the original, and kept only when the values are the same, so a real-site
 //! shaped site renders exactly like the plain one.
@@ -14,9 +14,9 @@ use aero_yaml::{Dialect, LoadOptions, load_all};
 
 use crate::rng::Rng;
 
-/// Percent of documents that carry the constructs the fast YAML path leaves to saphyr
-/// (anchors and aliases, merge keys, multi-line flow mappings, multi-line plain and quoted
-/// scalars); the others get only comments, block scalars and `...` ends.
+/// Percent of documents that carry the rarer constructs (anchors and aliases, merge keys,
+/// multi-line flow mappings, multi-line plain and quoted scalars); the others get only
+/// comments, block scalars and `...` ends.
 const RICH_DOCUMENTS: u64 = 20;
 /// Percent chances, per eligible line, of each rewrite (`PLAIN_MULTILINE`, `QUOTED_MULTILINE`
 /// and `ANCHOR` in rich documents only).

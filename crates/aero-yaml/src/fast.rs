@@ -14,17 +14,20 @@
 //!
 //! Supported: documents (`---`, `...`, implicit and empty ones), comments, block mappings and
 //! sequences at any indentation (compact `- key: value` and `- - x`, sequences indented or not
-//! under a key), one-line plain scalars, one-line single-quoted scalars, one-line double-quoted
-//! scalars without escapes, literal and folded block scalars with any chomping, and flow
-//! sequences and mappings that open and close on one line (nested, with plain and quoted
-//! scalars, empty values, lone keys and trailing commas) as values, sequence entries and root
-//! nodes. Not supported (saphyr takes over): tabs, `\r`, control and non-ASCII characters
-//! (markers count characters, not bytes), anchors, aliases, tags, directives, explicit keys,
-//! block scalar indentation indicators and block scalars at indentation 0, multi-line plain and
-//! quoted scalars, multi-line flow collections, comments inside flow collections, flow
-//! collections as keys, pairs inside flow sequences (`[a: b]`), `?` and `:` starting a flow
-//! scalar, a flow key's `:` not followed by a space, and keys longer than saphyr's simple key
-//! limit.
+//! under a key), plain scalars (over several lines inside a block collection), single- and
+//! double-quoted scalars (escapes included; over several lines inside a block collection, as
+//! values and entries), literal and folded block scalars with any chomping, flow sequences and
+//! mappings that open and close on one line (nested, with plain and quoted scalars, empty
+//! values, lone keys and trailing commas) as values, sequence entries and root nodes, and
+//! anchors and aliases of values and entries (numbered through the stream as saphyr numbers
+//! them; merge keys are the loader's). Not supported (saphyr takes over): tabs, `\r`, control
+//! and non-ASCII characters (markers count characters, not bytes), tags, directives, explicit
+//! keys, anchors of keys and root nodes, aliases of another document's anchors, aliases inside
+//! flow collections, block scalar indentation indicators and block scalars at indentation 0,
+//! multi-line scalars at the root or holding what saphyr reads as a key or comment, multi-line
+//! flow collections, comments inside flow collections, flow collections as keys, pairs inside
+//! flow sequences (`[a: b]`), `?` and `:` starting a flow scalar, a flow key's `:` not followed
+//! by a space, and keys longer than saphyr's simple key limit.
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 use std::borrow::Cow;
@@ -76,6 +79,17 @@ pub(crate) struct FastEvents<'input> {
     frames: Vec<Frame>,
     pending: Pending,
     phase: Phase,
+    /// The id the next anchor gets: saphyr numbers anchors through the whole stream from 1,
+    /// so a source resumed after other readers continues their numbering.
+    next_anchor_id: usize,
+    /// `next_anchor_id` when the last document was finished (see [`FastEvents::anchor_ids_used`]).
+    committed_anchor_id: usize,
+    /// The anchors of the current document and their ids, in the order defined (a name may be
+    /// defined again; an alias names the latest).
+    anchors: Vec<(&'input str, usize)>,
+    /// An anchor read whose node has not started yet (`key: &a` at the end of a line), with
+    /// its id and its token's span: the next node event carries it.
+    pending_anchor: Option<(usize, Span)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -146,6 +160,21 @@ struct Scanned<'input> {
     style: ScalarStyle,
     span: Span,
     ending: Ending,
+    /// For a scalar that runs over several lines: the end and the number of its last line,
+    /// where reading goes on.
+    last_line: Option<(usize, usize)>,
+}
+
+/// A quoted scalar's text and where its closing quote is.
+struct Quoted<'input> {
+    text: Cow<'input, str>,
+    style: ScalarStyle,
+    /// The offset after the closing quote.
+    after: usize,
+    /// The line of the closing quote: its number, start and end.
+    line: usize,
+    line_start: usize,
+    line_end: usize,
 }
 
 type Scan<T> = Result<T, Unsupported>;
@@ -157,13 +186,20 @@ impl<'input> FastEvents<'input> {
             source,
             Resume::START,
             first_unreadable_byte(source.as_bytes(), 0),
+            0,
         )
     }
 
     /// A source over `source` from `at` (the start of the stream, or a line starting with a
     /// document marker where the previous document ended), reading nothing at or after
-    /// `limit` (see [`first_unreadable_byte`]). It yields a `StreamStart` of its own first.
-    pub(crate) fn resume(source: &'input str, at: Resume, limit: usize) -> FastEvents<'input> {
+    /// `limit` (see [`first_unreadable_byte`]), after readers before it that numbered
+    /// `anchors_before` anchors. It yields a `StreamStart` of its own first.
+    pub(crate) fn resume(
+        source: &'input str,
+        at: Resume,
+        limit: usize,
+        anchors_before: usize,
+    ) -> FastEvents<'input> {
         FastEvents {
             source,
             bytes: source.as_bytes(),
@@ -180,6 +216,10 @@ impl<'input> FastEvents<'input> {
             frames: Vec::new(),
             pending: Pending::Nothing,
             phase: Phase::Start,
+            next_anchor_id: anchors_before + 1,
+            committed_anchor_id: anchors_before + 1,
+            anchors: Vec::new(),
+            pending_anchor: None,
         }
     }
 
@@ -220,6 +260,12 @@ impl<'input> FastEvents<'input> {
     /// The first byte this source may not read (see [`FastEvents::resume`]).
     pub(crate) fn limit(&self) -> usize {
         self.limit
+    }
+
+    /// How many anchor ids the stream used up to the end of the last document whose events
+    /// were handed out (the readers before this source's included).
+    pub(crate) fn anchor_ids_used(&self) -> usize {
+        self.committed_anchor_id - 1
     }
 
     /// Reads one line (or starts or ends the stream), queueing its events.
@@ -323,6 +369,10 @@ impl<'input> FastEvents<'input> {
         }
         self.push(Event::DocumentEnd, token_span);
         self.committed = self.queue.len();
+        self.committed_anchor_id = self.next_anchor_id;
+        // Anchors are per document: an alias to an earlier document's anchor is left to saphyr
+        // (which numbers it, and the loader refuses it).
+        self.anchors.clear();
         // The token is a marker at the start of this line, or the end of the stream.
         self.resume = Resume {
             offset: self.line_start,
@@ -341,7 +391,14 @@ impl<'input> FastEvents<'input> {
             Pending::SeqEntry { entry, .. } => Span::empty(entry),
         };
         self.pending = Pending::Nothing;
-        self.push(empty_scalar(), span);
+        // An anchored empty node spans its anchor.
+        match self.pending_anchor.take() {
+            Some((id, anchor)) => self.queue.push_back((
+                Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, id, None),
+                anchor,
+            )),
+            None => self.push(empty_scalar(), span),
+        }
     }
 
     fn finish(&mut self) -> Scan<()> {
@@ -469,6 +526,7 @@ impl<'input> FastEvents<'input> {
             }
             None => {}
         }
+        let content = self.anchor(content)?;
         if content == self.line_end {
             self.pending = Pending::SeqEntry {
                 entry: entry_mark,
@@ -476,7 +534,13 @@ impl<'input> FastEvents<'input> {
             };
             return Ok(());
         }
-        self.node(content, Place::Block)
+        // After an anchor, a key on this line would take the anchor: saphyr's.
+        let place = if self.pending_anchor.is_some() {
+            Place::Inline
+        } else {
+            Place::Block
+        };
+        self.node(content, place)
     }
 
     /// A node starting at `at` (not a space, not a comment) and running to the end of the line.
@@ -485,17 +549,27 @@ impl<'input> FastEvents<'input> {
         if place == Place::Block && self.is_entry(at) {
             return self.entry(at, Some(FrameKind::Seq));
         }
+        let multi_line = place != Place::MapKey;
         let scanned = match first {
             b'[' | b'{' if place != Place::MapKey => return self.flow_collection(at),
             b'|' | b'>' if place != Place::MapKey => return self.block_scalar(at),
-            b'\'' => self.single_quoted(at)?,
-            b'"' => self.double_quoted(at)?,
+            b'*' if place != Place::MapKey => return self.alias(at),
+            b'\'' | b'"' => self.quoted(at, multi_line)?,
             _ => self.plain(at)?,
         };
         match scanned.ending {
             Ending::Line => {
                 if place == Place::MapKey {
                     return Err(Unsupported);
+                }
+                let scanned = if scanned.style == ScalarStyle::Plain {
+                    self.plain_continuation(scanned)?
+                } else {
+                    scanned
+                };
+                if let Some((line_end, line_number)) = scanned.last_line {
+                    self.next_line = line_end + 1;
+                    self.next_line_number = line_number + 1;
                 }
                 self.push_scalar(scanned);
                 Ok(())
@@ -513,7 +587,7 @@ impl<'input> FastEvents<'input> {
                     });
                 }
                 self.push_scalar(scanned);
-                let value = self.skip_spaces(colon + 1);
+                let value = self.anchor(self.skip_spaces(colon + 1))?;
                 if value == self.line_end || self.bytes[value] == b'#' {
                     self.pending = Pending::MapValue {
                         colon: self.mark(colon),
@@ -805,15 +879,10 @@ impl<'input> FastEvents<'input> {
     /// starts (it is on this line).
     fn flow_scalar(&self, at: usize) -> Scan<(Scanned<'input>, usize)> {
         let (text, style, token_end) = match self.bytes[at] {
-            b'\'' => {
-                let (text, after_quote) = self.single_quoted_text(at)?;
-                let end = self.flow_token_end(after_quote)?;
-                (text, ScalarStyle::SingleQuoted, end)
-            }
-            b'"' => {
-                let (text, after_quote) = self.double_quoted_text(at)?;
-                let end = self.flow_token_end(after_quote)?;
-                (text, ScalarStyle::DoubleQuoted, end)
+            b'\'' | b'"' => {
+                let quoted = self.quoted_text(at, false)?;
+                let end = self.flow_token_end(quoted.after)?;
+                (quoted.text, quoted.style, end)
             }
             _ => {
                 let (text_end, next) = self.flow_plain(at)?;
@@ -822,6 +891,7 @@ impl<'input> FastEvents<'input> {
                     style: ScalarStyle::Plain,
                     span: Span::new(self.mark(at), self.mark(text_end)),
                     ending: Ending::Line,
+                    last_line: None,
                 };
                 return Ok((scanned, next));
             }
@@ -831,6 +901,7 @@ impl<'input> FastEvents<'input> {
             style,
             span: Span::new(self.mark(at), self.mark(token_end)),
             ending: Ending::Line,
+            last_line: None,
         };
         Ok((scanned, token_end))
     }
@@ -885,12 +956,20 @@ impl<'input> FastEvents<'input> {
     /// Where a token ending just before `after` really ends: saphyr's flow tokens take the
     /// spaces and comment that follow them. Anything else on the line is unsupported.
     fn token_end_after(&self, after: usize) -> Scan<usize> {
-        let rest = self.skip_spaces(after);
-        if rest == self.line_end {
+        self.token_end_within(after, self.line_end)
+    }
+
+    /// [`FastEvents::token_end_after`] on the line that ends at `line_end`.
+    fn token_end_within(&self, after: usize, line_end: usize) -> Scan<usize> {
+        let mut rest = after;
+        while rest < line_end && self.bytes[rest] == b' ' {
+            rest += 1;
+        }
+        if rest == line_end {
             return Ok(rest);
         }
         if self.bytes[rest] == b'#' && rest > after {
-            return Ok(self.line_end);
+            return Ok(line_end);
         }
         Err(Unsupported)
     }
@@ -921,91 +1000,301 @@ impl<'input> FastEvents<'input> {
             style: ScalarStyle::Plain,
             span: Span::new(self.mark(at), self.mark(text_end)),
             ending,
+            last_line: None,
         })
     }
 
-    fn single_quoted(&self, at: usize) -> Scan<Scanned<'input>> {
-        let (text, after_quote) = self.single_quoted_text(at)?;
-        self.after_quoted(at, after_quote, text, ScalarStyle::SingleQuoted)
-    }
-
-    /// The text of the one-line single-quoted scalar at `at`, and the offset after its closing
-    /// quote.
-    fn single_quoted_text(&self, at: usize) -> Scan<(Cow<'input, str>, usize)> {
-        let mut cursor = at + 1;
-        let mut segment_start = cursor;
-        let mut unescaped: Option<String> = None;
-        loop {
-            if cursor >= self.line_end {
-                return Err(Unsupported);
-            }
-            if self.bytes[cursor] == b'\'' {
-                if self.bytes.get(cursor + 1) == Some(&b'\'') && cursor + 1 < self.line_end {
-                    unescaped
-                        .get_or_insert_with(String::new)
-                        .push_str(&self.source[segment_start..=cursor]);
-                    cursor += 2;
-                    segment_start = cursor;
-                    continue;
-                }
-                break;
-            }
-            cursor += 1;
+    /// A quoted scalar at `at` (see [`FastEvents::quoted_text`]), a key when a `:` follows it on
+    /// its line. Its token also runs over the spaces (and comment) after its closing quote.
+    fn quoted(&self, at: usize, multi_line: bool) -> Scan<Scanned<'input>> {
+        let quoted = self.quoted_text(at, multi_line)?;
+        if quoted.line != self.line_number {
+            // Over several lines: not a key, and nothing but a comment after it.
+            let end = self.token_end_within(quoted.after, quoted.line_end)?;
+            return Ok(Scanned {
+                text: quoted.text,
+                style: quoted.style,
+                span: Span::new(
+                    self.mark(at),
+                    self.marker(end, quoted.line, end - quoted.line_start),
+                ),
+                ending: Ending::Line,
+                last_line: Some((quoted.line_end, quoted.line)),
+            });
         }
-        let text = match unescaped {
-            None => Cow::Borrowed(&self.source[at + 1..cursor]),
-            Some(mut text) => {
-                text.push_str(&self.source[segment_start..cursor]);
-                Cow::Owned(text)
-            }
-        };
-        Ok((text, cursor + 1))
-    }
-
-    fn double_quoted(&self, at: usize) -> Scan<Scanned<'input>> {
-        let (text, after_quote) = self.double_quoted_text(at)?;
-        self.after_quoted(at, after_quote, text, ScalarStyle::DoubleQuoted)
-    }
-
-    /// The text of the one-line double-quoted scalar (without escapes) at `at`, and the offset
-    /// after its closing quote.
-    fn double_quoted_text(&self, at: usize) -> Scan<(Cow<'input, str>, usize)> {
-        let mut cursor = at + 1;
-        loop {
-            if cursor >= self.line_end || self.bytes[cursor] == b'\\' {
-                return Err(Unsupported);
-            }
-            if self.bytes[cursor] == b'"' {
-                break;
-            }
-            cursor += 1;
-        }
-        Ok((Cow::Borrowed(&self.source[at + 1..cursor]), cursor + 1))
-    }
-
-    /// A quoted scalar's token also runs over the spaces (and comment) after its closing quote.
-    fn after_quoted(
-        &self,
-        at: usize,
-        after_quote: usize,
-        text: Cow<'input, str>,
-        style: ScalarStyle,
-    ) -> Scan<Scanned<'input>> {
-        let rest = self.skip_spaces(after_quote);
+        let rest = self.skip_spaces(quoted.after);
         let (end, ending) = if rest < self.line_end
             && self.bytes[rest] == b':'
             && self.is_blank_or_line_end(rest + 1)
         {
             (rest, Ending::Key(rest))
         } else {
-            (self.token_end_after(after_quote)?, Ending::Line)
+            (self.token_end_after(quoted.after)?, Ending::Line)
         };
         Ok(Scanned {
-            text,
-            style,
+            text: quoted.text,
+            style: quoted.style,
             span: Span::new(self.mark(at), self.mark(end)),
             ending,
+            last_line: None,
         })
+    }
+
+    /// The text of the single- or double-quoted scalar at `at` and where it closes: on this
+    /// line, or with `multi_line` on a later one, inside a block collection with every further
+    /// line indented deeper than the collection (saphyr asks for as deep; a `---` at column 0
+    /// is then never inside). A transcription of saphyr's `scan_flow_scalar`: a line break
+    /// folds into a space, blank lines into line breaks, spaces around a break go, and an
+    /// escaped break (`\` at the end of a line) joins the lines without a space.
+    fn quoted_text(&self, at: usize, multi_line: bool) -> Scan<Quoted<'input>> {
+        let bytes = self.bytes;
+        let single = bytes[at] == b'\'';
+        let min_column = self
+            .frames
+            .last()
+            .filter(|_| multi_line)
+            .map(|frame| frame.indent + 1);
+        let (mut line, mut line_start, mut line_end) =
+            (self.line_number, self.line_start, self.line_end);
+        let mut cursor = at + 1;
+        // The text from `segment` to `cursor` is the source's: copied only when the text
+        // differs from it somewhere.
+        let mut segment = cursor;
+        let mut owned: Option<String> = None;
+        loop {
+            if cursor >= line_end {
+                // A line break inside the scalar: the spaces before it go.
+                let min_column = min_column.ok_or(Unsupported)?;
+                let mut kept = line_end;
+                while kept > segment && bytes[kept - 1] == b' ' {
+                    kept -= 1;
+                }
+                let text = owned.get_or_insert_with(String::new);
+                text.push_str(&self.source[segment..kept]);
+                let next = self
+                    .next_content_line(line_end, line, min_column)?
+                    .ok_or(Unsupported)?;
+                if next.blank_lines == 0 {
+                    text.push(' ');
+                } else {
+                    push_breaks(text, next.blank_lines);
+                }
+                (line, line_start, line_end) = (next.number, next.start, next.end);
+                cursor = next.first;
+                segment = cursor;
+                continue;
+            }
+            match bytes[cursor] {
+                b'\'' if single => {
+                    if cursor + 1 < line_end && bytes[cursor + 1] == b'\'' {
+                        owned
+                            .get_or_insert_with(String::new)
+                            .push_str(&self.source[segment..=cursor]);
+                        cursor += 2;
+                        segment = cursor;
+                        continue;
+                    }
+                    break;
+                }
+                b'"' if !single => break,
+                b'\\' if !single => {
+                    let text = owned.get_or_insert_with(String::new);
+                    text.push_str(&self.source[segment..cursor]);
+                    if cursor + 1 == line_end {
+                        // An escaped line break: the next line's indentation goes too.
+                        let min_column = min_column.ok_or(Unsupported)?;
+                        let next = self
+                            .next_content_line(line_end, line, min_column)?
+                            .ok_or(Unsupported)?;
+                        push_breaks(text, next.blank_lines);
+                        (line, line_start, line_end) = (next.number, next.start, next.end);
+                        cursor = next.first;
+                    } else {
+                        let (character, length) =
+                            escape(&bytes[cursor + 1..line_end]).ok_or(Unsupported)?;
+                        text.push(character);
+                        cursor += 1 + length;
+                    }
+                    segment = cursor;
+                }
+                _ => cursor += 1,
+            }
+        }
+        let text = match owned {
+            None => Cow::Borrowed(&self.source[at + 1..cursor]),
+            Some(mut text) => {
+                text.push_str(&self.source[segment..cursor]);
+                Cow::Owned(text)
+            }
+        };
+        Ok(Quoted {
+            text,
+            style: if single {
+                ScalarStyle::SingleQuoted
+            } else {
+                ScalarStyle::DoubleQuoted
+            },
+            after: cursor + 1,
+            line,
+            line_start,
+            line_end,
+        })
+    }
+
+    /// A plain scalar that ends its line (without a comment) goes on over the lines after it
+    /// that are indented deeper than the enclosing block collection: a line break folds into a
+    /// space, blank lines between into line breaks. A comment line ends it. Continuation lines
+    /// holding a `: ` or ` #` (a key or a comment saphyr would find inside) are left to saphyr.
+    fn plain_continuation(&self, mut scanned: Scanned<'input>) -> Scan<Scanned<'input>> {
+        let Some(frame) = self.frames.last() else {
+            return Ok(scanned);
+        };
+        let min_column = frame.indent + 1;
+        let text_end = scanned.span.end.index() + self.char_shift;
+        if self.skip_spaces(text_end) != self.line_end {
+            return Ok(scanned);
+        }
+        let bytes = self.bytes;
+        let mut text: Option<String> = None;
+        let (mut line_end, mut line) = (self.line_end, self.line_number);
+        while let Some(next) = self.next_content_line(line_end, line, min_column)? {
+            if bytes[next.first] == b'#' {
+                break;
+            }
+            let mut content_end = next.first;
+            for cursor in next.first..next.end {
+                match bytes[cursor] {
+                    b' ' => {}
+                    b'#' if bytes[cursor - 1] == b' ' => return Err(Unsupported),
+                    b':' if cursor + 1 == next.end || bytes[cursor + 1] == b' ' => {
+                        return Err(Unsupported);
+                    }
+                    _ => content_end = cursor + 1,
+                }
+            }
+            let text = text.get_or_insert_with(|| scanned.text.to_string());
+            if next.blank_lines == 0 {
+                text.push(' ');
+            } else {
+                push_breaks(text, next.blank_lines);
+            }
+            text.push_str(&self.source[next.first..content_end]);
+            scanned.span.end = self.marker(content_end, next.number, content_end - next.start);
+            scanned.last_line = Some((next.end, next.number));
+            (line_end, line) = (next.end, next.number);
+        }
+        if let Some(text) = text {
+            scanned.text = Cow::Owned(text);
+        }
+        Ok(scanned)
+    }
+
+    /// The next line after the one ending at `line_end` (numbered `line`) that holds more than
+    /// spaces, if it is indented by `min_column` or more; `None` if it is not, or at the end of
+    /// the input. (Its end is looked for only then: this runs after every plain value that ends
+    /// its line.)
+    fn next_content_line(
+        &self,
+        mut line_end: usize,
+        mut line: usize,
+        min_column: usize,
+    ) -> Scan<Option<ContentLine>> {
+        let bytes = self.bytes;
+        let mut blank_lines = 0;
+        loop {
+            if line_end >= bytes.len() {
+                return Ok(None);
+            }
+            let start = line_end + 1;
+            line += 1;
+            let mut first = start;
+            while first < bytes.len() && bytes[first] == b' ' {
+                first += 1;
+            }
+            if first < bytes.len() && bytes[first] != b'\n' && first - start < min_column {
+                return Ok(None);
+            }
+            let end = bytes[first..]
+                .iter()
+                .position(|&byte| byte == b'\n')
+                .map_or(bytes.len(), |length| first + length);
+            if end > self.limit {
+                return Err(Unsupported);
+            }
+            if first < end {
+                return Ok(Some(ContentLine {
+                    blank_lines,
+                    start,
+                    first,
+                    end,
+                    number: line,
+                }));
+            }
+            blank_lines += 1;
+            line_end = end;
+        }
+    }
+
+    /// Reads the anchor at `at`, if there is one (`&name` before a value or an entry's node):
+    /// the next node event carries it. Returns where the node starts, or the end of the line
+    /// when it starts on a later one.
+    fn anchor(&mut self, at: usize) -> Scan<usize> {
+        if at >= self.line_end || self.bytes[at] != b'&' {
+            return Ok(at);
+        }
+        let name_end = self.anchor_name_end(at + 1)?;
+        let id = self.next_anchor_id;
+        self.next_anchor_id += 1;
+        self.anchors.push((&self.source[at + 1..name_end], id));
+        self.pending_anchor = Some((id, Span::new(self.mark(at), self.mark(name_end))));
+        let rest = self.skip_spaces(name_end);
+        if rest < self.line_end && self.bytes[rest] == b'#' {
+            return Ok(self.line_end);
+        }
+        Ok(rest)
+    }
+
+    /// An alias at `at` (`*name`) of an anchor of this document, alone on the rest of its line
+    /// (an alias as a key, after an anchor, or of another document's anchor is saphyr's).
+    fn alias(&mut self, at: usize) -> Scan<()> {
+        if self.pending_anchor.is_some() {
+            return Err(Unsupported);
+        }
+        let name_end = self.anchor_name_end(at + 1)?;
+        let rest = self.skip_spaces(name_end);
+        if rest < self.line_end && self.bytes[rest] != b'#' {
+            return Err(Unsupported);
+        }
+        let name = &self.source[at + 1..name_end];
+        let id = self
+            .anchors
+            .iter()
+            .rev()
+            .find(|(anchor, _)| *anchor == name)
+            .map(|&(_, id)| id)
+            .ok_or(Unsupported)?;
+        self.push(
+            Event::Alias(id),
+            Span::new(self.mark(at), self.mark(name_end)),
+        );
+        Ok(())
+    }
+
+    /// The end of an anchor or alias name starting at `at`: ASCII letters, digits, `_`, `-`
+    /// and `.` (saphyr takes more; the rest is left to it), followed by a space or the end of
+    /// the line.
+    fn anchor_name_end(&self, at: usize) -> Scan<usize> {
+        let mut end = at;
+        while end < self.line_end
+            && (self.bytes[end].is_ascii_alphanumeric()
+                || matches!(self.bytes[end], b'_' | b'-' | b'.'))
+        {
+            end += 1;
+        }
+        if end == at || !self.is_blank_or_line_end(end) {
+            return Err(Unsupported);
+        }
+        Ok(end)
     }
 
     fn skip_spaces(&self, mut at: usize) -> usize {
@@ -1025,7 +1314,17 @@ impl<'input> FastEvents<'input> {
         Marker::new(at - self.char_shift, line, column)
     }
 
-    fn push(&mut self, event: Event<'input>, span: Span) {
+    /// Queues an event; a node's first event takes the anchor read before it.
+    fn push(&mut self, mut event: Event<'input>, mut span: Span) {
+        if self.pending_anchor.is_some()
+            && let Event::Scalar(_, _, anchor_id, _)
+            | Event::SequenceStart(anchor_id, _)
+            | Event::MappingStart(anchor_id, _) = &mut event
+            && let Some((id, anchor)) = self.pending_anchor.take()
+        {
+            *anchor_id = id;
+            span.start = anchor.start;
+        }
         self.queue.push_back((event, span));
     }
 
@@ -1043,6 +1342,18 @@ impl<'input> FastEvents<'input> {
         };
         self.push(event, Span::empty(at));
     }
+}
+
+/// A line holding more than spaces, after some lines of only spaces.
+struct ContentLine {
+    blank_lines: usize,
+    /// Where the line starts, its first byte that is not a space, and where it ends (before
+    /// its `\n`).
+    start: usize,
+    first: usize,
+    end: usize,
+    /// 1-based line number.
+    number: usize,
 }
 
 /// A place in the input where reading can start: the start of the stream, or the start of a line.
@@ -1083,6 +1394,45 @@ enum Chomping {
     Strip,
     Clip,
     Keep,
+}
+
+/// The character a double-quoted scalar's escape sequence stands for, from the bytes after
+/// its `\`, and the sequence's length after the `\`; `None` where saphyr refuses it.
+fn escape(sequence: &[u8]) -> Option<(char, usize)> {
+    let character = match *sequence.first()? {
+        b'0' => '\0',
+        b'a' => '\x07',
+        b'b' => '\x08',
+        b't' => '\t',
+        b'n' => '\n',
+        b'v' => '\x0b',
+        b'f' => '\x0c',
+        b'r' => '\r',
+        b'e' => '\x1b',
+        b' ' => ' ',
+        b'"' => '"',
+        b'/' => '/',
+        b'\\' => '\\',
+        b'N' => '\u{85}',
+        b'_' => '\u{a0}',
+        b'L' => '\u{2028}',
+        b'P' => '\u{2029}',
+        b'x' => return hex_escape(sequence, 2),
+        b'u' => return hex_escape(sequence, 4),
+        b'U' => return hex_escape(sequence, 8),
+        _ => return None,
+    };
+    Some((character, 1))
+}
+
+/// A `\x`, `\u` or `\U` escape with `digits` hexadecimal digits after its letter.
+fn hex_escape(sequence: &[u8], digits: usize) -> Option<(char, usize)> {
+    let hex = sequence.get(1..=digits)?;
+    if !hex.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let value = u32::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?;
+    Some((char::from_u32(value)?, 1 + digits))
 }
 
 fn push_breaks(text: &mut String, count: usize) {

@@ -19,10 +19,14 @@
 //! - a document marker at column 0 resets saphyr's scanner (indentation, simple keys) to its
 //!   initial state; `%TAG` directives are forgotten at every document end; the other scanner
 //!   fields are only compared against positions inside the current line;
+//! - a document ended at a marker's line only when the marker ended it: saphyr also ends a
+//!   document at a token that merely spans `---` or `...` bytes (an empty block scalar at
+//!   column 0 before a marker) and then fails on that token; its next event, read before the
+//!   hand-over, tells the two apart;
 //! - only numbering carries over: marker positions (shifted by the line's character index
 //!   and line number; the column is unchanged, the line starting at column 0) and anchor ids,
-//!   which saphyr numbers through the whole stream (shifted by the anchors earlier saphyr
-//!   documents defined; the fast source defines none).
+//!   which saphyr numbers through the whole stream (each reader continues from the anchors the
+//!   documents before it defined, whichever source read them).
 //!
 //! The fast source's own events are saphyr's for every document it finishes (differential
 //! tests). The differential tests, the proptests and the `fast_events` fuzz target compare the
@@ -43,7 +47,8 @@ pub(crate) struct MixedEvents<'input> {
     reader: Reader<'input>,
     /// Whether a `StreamStart` was handed out (every reader starts with one of its own).
     stream_started: bool,
-    /// Anchor ids the finished saphyr readers used.
+    /// Anchor ids the documents read so far used (saphyr numbers anchors through the whole
+    /// stream).
     anchor_shift: usize,
     /// The first byte the fast source may not read, from where it was last looked for.
     limit: usize,
@@ -79,6 +84,8 @@ struct SaphyrReader<'input> {
     start: Resume,
     /// Documents to read before handing over to the fast source.
     documents_left: usize,
+    /// The parser's next event or error, read to decide on a hand-over that did not happen.
+    peeked: Option<Result<(Event<'input>, Span), ScanError>>,
     /// The largest anchor id the parser gave.
     last_anchor: usize,
     /// Characters and bytes of the input from `start` walked so far, to turn a character
@@ -93,7 +100,7 @@ impl<'input> MixedEvents<'input> {
         let limit = first_unreadable_byte(source.as_bytes(), 0);
         MixedEvents {
             source,
-            reader: Reader::Fast(FastEvents::resume(source, Resume::START, limit)),
+            reader: Reader::Fast(FastEvents::resume(source, Resume::START, limit, 0)),
             stream_started: false,
             anchor_shift: 0,
             limit,
@@ -122,6 +129,7 @@ impl<'input> MixedEvents<'input> {
                     Some(Err(_)) => {
                         let resume = fast.resume_point();
                         self.limit = fast.limit();
+                        self.anchor_shift = fast.anchor_ids_used();
                         self.fast_bytes += resume.offset - self.reader_start.offset;
                         self.start_saphyr(resume);
                         continue;
@@ -131,22 +139,12 @@ impl<'input> MixedEvents<'input> {
                         return None;
                     }
                 },
-                Reader::Saphyr(saphyr) => match saphyr.parser.next_event() {
+                Reader::Saphyr(saphyr) => match saphyr.next() {
                     Some(Ok((mut event, mut span))) => {
                         saphyr.shift_anchors(&mut event, self.anchor_shift);
                         span.start = saphyr.shift(span.start);
                         span.end = saphyr.shift(span.end);
-                        let resume = if matches!(event, Event::DocumentEnd) {
-                            saphyr.documents_left = saphyr.documents_left.saturating_sub(1);
-                            if saphyr.documents_left == 0 {
-                                saphyr.resume_point(self.source, &span)
-                            } else {
-                                None
-                            }
-                        } else {
-                            None
-                        };
-                        if let Some(resume) = resume {
+                        if let Some(resume) = saphyr.hand_over_point(self.source, &event, &span) {
                             self.anchor_shift += saphyr.last_anchor;
                             self.start_fast(resume);
                         }
@@ -190,6 +188,7 @@ impl<'input> MixedEvents<'input> {
             parser: Parser::new_from_str(&self.source[at.offset..]),
             start: at,
             documents_left: self.saphyr_stride,
+            peeked: None,
             last_anchor: 0,
             walked_chars: 0,
             walked_bytes: 0,
@@ -201,11 +200,45 @@ impl<'input> MixedEvents<'input> {
             self.limit = first_unreadable_byte(self.source.as_bytes(), at.offset);
         }
         self.reader_start = at;
-        self.reader = Reader::Fast(FastEvents::resume(self.source, at, self.limit));
+        self.reader = Reader::Fast(FastEvents::resume(
+            self.source,
+            at,
+            self.limit,
+            self.anchor_shift,
+        ));
     }
 }
 
 impl<'input> SaphyrReader<'input> {
+    /// The parser's next event (its own numbering), or its error.
+    fn next(&mut self) -> Option<Result<(Event<'input>, Span), ScanError>> {
+        self.peeked.take().or_else(|| self.parser.next_event())
+    }
+
+    /// Where the fast source takes over after `event` with `span` (in the whole input's
+    /// markers), if it does: after the `DocumentEnd` of the last document this reader reads,
+    /// when a document marker ended that document (see [`SaphyrReader::resume_point`]).
+    fn hand_over_point(&mut self, source: &str, event: &Event<'_>, span: &Span) -> Option<Resume> {
+        if !matches!(event, Event::DocumentEnd) {
+            return None;
+        }
+        self.documents_left = self.documents_left.saturating_sub(1);
+        if self.documents_left > 0 {
+            return None;
+        }
+        let resume = self.resume_point(source, span)?;
+        // A token that merely spans `---` or `...` bytes (an empty block scalar at column 0
+        // before a marker, say) also ends a document, and then the parser fails on it: only
+        // when the parser reads on was it a marker.
+        let next = self.parser.next_event();
+        if matches!(next, Some(Ok(_))) {
+            Some(resume)
+        } else {
+            self.peeked = next;
+            None
+        }
+    }
+
     /// A marker of this parser as a marker of the whole input.
     fn shift(&self, marker: Marker) -> Marker {
         Marker::new(

@@ -163,3 +163,12 @@ pub enum FastPath {
     /// The fast source gave up and saphyr read the input.
     Unsupported,
 }
+
+/// How many cases a differential proptest runs: `default`, or `PROPTEST_CASES` when set (a
+/// long run after changing the fast source: `PROPTEST_CASES=100000 cargo test -p aero-yaml`).
+pub fn proptest_cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(default)
+}
