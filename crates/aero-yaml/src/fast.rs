@@ -562,11 +562,10 @@ impl<'input> FastEvents<'input> {
                 if place == Place::MapKey {
                     return Err(Unsupported);
                 }
-                let scanned = if scanned.style == ScalarStyle::Plain {
-                    self.plain_continuation(scanned)?
-                } else {
-                    scanned
-                };
+                let mut scanned = scanned;
+                if scanned.style == ScalarStyle::Plain {
+                    self.plain_continuation(&mut scanned)?;
+                }
                 if let Some((line_end, line_number)) = scanned.last_line {
                     self.next_line = line_end + 1;
                     self.next_line_number = line_number + 1;
@@ -1006,6 +1005,7 @@ impl<'input> FastEvents<'input> {
 
     /// A quoted scalar at `at` (see [`FastEvents::quoted_text`]), a key when a `:` follows it on
     /// its line. Its token also runs over the spaces (and comment) after its closing quote.
+    #[inline(never)]
     fn quoted(&self, at: usize, multi_line: bool) -> Scan<Scanned<'input>> {
         let quoted = self.quoted_text(at, multi_line)?;
         if quoted.line != self.line_number {
@@ -1145,15 +1145,45 @@ impl<'input> FastEvents<'input> {
     /// that are indented deeper than the enclosing block collection: a line break folds into a
     /// space, blank lines between into line breaks. A comment line ends it. Continuation lines
     /// holding a `: ` or ` #` (a key or a comment saphyr would find inside) are left to saphyr.
-    fn plain_continuation(&self, mut scanned: Scanned<'input>) -> Scan<Scanned<'input>> {
+    ///
+    /// Runs after every plain scalar that ends a line, so the usual answer (the next line is
+    /// not deeper) comes first and cheap.
+    #[inline]
+    fn plain_continuation(&self, scanned: &mut Scanned<'input>) -> Scan<()> {
         let Some(frame) = self.frames.last() else {
-            return Ok(scanned);
+            return Ok(());
         };
         let min_column = frame.indent + 1;
+        let bytes = self.bytes;
+        let next_line = (self.line_end + 1).min(bytes.len());
+        let indentation = bytes[next_line..]
+            .iter()
+            .take(min_column)
+            .take_while(|&&byte| byte == b' ')
+            .count();
+        // Deeper, or blank (a continuation line may come after blank lines).
+        let may_continue = indentation == min_column
+            || bytes
+                .get(next_line + indentation)
+                .is_none_or(|&byte| byte == b'\n');
+        if !may_continue {
+            return Ok(());
+        }
         let text_end = scanned.span.end.index() + self.char_shift;
         if self.skip_spaces(text_end) != self.line_end {
-            return Ok(scanned);
+            return Ok(());
         }
+        self.plain_continuation_lines(scanned, min_column)
+    }
+
+    /// The continuation lines of [`FastEvents::plain_continuation`], once the next line may
+    /// be one.
+    #[inline(never)]
+    fn plain_continuation_lines(
+        &self,
+        scanned: &mut Scanned<'input>,
+        min_column: usize,
+    ) -> Scan<()> {
         let bytes = self.bytes;
         let mut text: Option<String> = None;
         let (mut line_end, mut line) = (self.line_end, self.line_number);
@@ -1186,7 +1216,7 @@ impl<'input> FastEvents<'input> {
         if let Some(text) = text {
             scanned.text = Cow::Owned(text);
         }
-        Ok(scanned)
+        Ok(())
     }
 
     /// The next line after the one ending at `line_end` (numbered `line`) that holds more than
@@ -1238,10 +1268,17 @@ impl<'input> FastEvents<'input> {
     /// Reads the anchor at `at`, if there is one (`&name` before a value or an entry's node):
     /// the next node event carries it. Returns where the node starts, or the end of the line
     /// when it starts on a later one.
+    #[inline]
     fn anchor(&mut self, at: usize) -> Scan<usize> {
         if at >= self.line_end || self.bytes[at] != b'&' {
             return Ok(at);
         }
+        self.read_anchor(at)
+    }
+
+    /// [`FastEvents::anchor`] at an `&`.
+    #[inline(never)]
+    fn read_anchor(&mut self, at: usize) -> Scan<usize> {
         let name_end = self.anchor_name_end(at + 1)?;
         let id = self.next_anchor_id;
         self.next_anchor_id += 1;
@@ -1315,11 +1352,20 @@ impl<'input> FastEvents<'input> {
     }
 
     /// Queues an event; a node's first event takes the anchor read before it.
-    fn push(&mut self, mut event: Event<'input>, mut span: Span) {
-        if self.pending_anchor.is_some()
-            && let Event::Scalar(_, _, anchor_id, _)
-            | Event::SequenceStart(anchor_id, _)
-            | Event::MappingStart(anchor_id, _) = &mut event
+    #[inline]
+    fn push(&mut self, event: Event<'input>, span: Span) {
+        if self.pending_anchor.is_some() {
+            self.push_anchored(event, span);
+        } else {
+            self.queue.push_back((event, span));
+        }
+    }
+
+    #[cold]
+    fn push_anchored(&mut self, mut event: Event<'input>, mut span: Span) {
+        if let Event::Scalar(_, _, anchor_id, _)
+        | Event::SequenceStart(anchor_id, _)
+        | Event::MappingStart(anchor_id, _) = &mut event
             && let Some((id, anchor)) = self.pending_anchor.take()
         {
             *anchor_id = id;

@@ -207,6 +207,11 @@ fn multi_line_plain_scalars() {
     accepted("a: one\n two\n  three   \n    four\nb: 1\n");
     accepted("a: one\n\n  two\n\n\n  three\nb: 1\n");
     accepted("a: one\n  \n  two\n");
+    accepted("- a: one\n \n    two\n");
+    accepted("- a: one\n\n    two\n");
+    accepted("- a: one\n \n");
+    accepted("- a: one\n ");
+    accepted("- a: one\n\n");
     accepted("a: one\n  two\n  # comment\nb: 1\n");
     accepted("a: one\n  two\n# comment\nb: 1\n");
     accepted("a: one  \n  two");
