@@ -752,16 +752,16 @@ impl<'input> FastEvents<'input> {
         Ok(())
     }
 
-    /// A flow collection opening at `at` and closing on the same line, followed by nothing but
-    /// spaces and a comment.
+    /// A flow collection opening at `at`, closing on this line or, inside a block collection,
+    /// on a later one, followed by nothing but spaces and a comment.
     fn flow_collection(&mut self, at: usize) -> Scan<()> {
         self.flow_node(at, 0)?;
         Ok(())
     }
 
     /// A flow node at `at` (not a space) nested `depth` collections deep, not a key and not a
-    /// flow pair. Returns where the next token starts (after the spaces following this node),
-    /// or for the outermost collection, the end of the line.
+    /// flow pair. Returns where the next token starts (after the spaces following this node,
+    /// perhaps on a later line), or for the outermost collection, the end of its last line.
     fn flow_node(&mut self, at: usize, depth: usize) -> Scan<usize> {
         match self.bytes[at] {
             b'[' | b'{' => {
@@ -787,8 +787,9 @@ impl<'input> FastEvents<'input> {
             (Event::SequenceStart(0, None), Event::SequenceEnd, b']')
         };
         // Each indicator's token runs over the spaces after it.
-        let mut cursor = self.flow_token_end(at + 1)?;
-        self.push(open, Span::new(self.mark(at), self.mark(cursor)));
+        let open_start = self.mark(at);
+        let (open_end, mut cursor) = self.flow_token_end(at + 1)?;
+        self.push(open, Span::new(open_start, open_end));
         // saphyr ends a flow mapping with a trailing `,` at that comma's token.
         let mut trailing_comma: Option<Span> = None;
         loop {
@@ -803,41 +804,47 @@ impl<'input> FastEvents<'input> {
             };
             match self.bytes[cursor] {
                 b',' => {
-                    let comma_end = self.flow_token_end(cursor + 1)?;
-                    trailing_comma = Some(Span::new(self.mark(cursor), self.mark(comma_end)));
-                    cursor = comma_end;
+                    let comma_start = self.mark(cursor);
+                    let (comma_end, next) = self.flow_token_end(cursor + 1)?;
+                    trailing_comma = Some(Span::new(comma_start, comma_end));
+                    cursor = next;
                 }
                 byte if byte == close_byte => break,
                 _ => return Err(Unsupported),
             }
         }
-        let close_end = self.close_token_end(cursor, depth)?;
-        let close_span = Span::new(self.mark(cursor), self.mark(close_end));
+        let close_start = self.mark(cursor);
+        let (close_end, next) = self.close_token_end(cursor, depth)?;
         self.push(
             close,
-            trailing_comma.filter(|_| mapping).unwrap_or(close_span),
+            trailing_comma
+                .filter(|_| mapping)
+                .unwrap_or(Span::new(close_start, close_end)),
         );
-        Ok(close_end)
+        Ok(next)
     }
 
-    /// Where the token of the closing bracket at `close` ends: the outermost one's runs over the
-    /// spaces and comment after it, up to the end of the line.
-    fn close_token_end(&self, close: usize, depth: usize) -> Scan<usize> {
+    /// Where the token of the closing bracket at `close` ends, and where the next token starts:
+    /// the outermost one's token runs over the spaces and comment after it, up to the end of
+    /// the line.
+    fn close_token_end(&mut self, close: usize, depth: usize) -> Scan<(Marker, usize)> {
         if depth == 0 {
-            self.token_end_after(close + 1)
+            let end = self.token_end_after(close + 1)?;
+            Ok((self.mark(end), end))
         } else {
             self.flow_token_end(close + 1)
         }
     }
 
-    /// A `key: value`, `key:` (followed by `,` or `}`) or lone `key` of a flow mapping at `at`.
-    /// Returns where the token after the pair starts.
+    /// A `key: value`, `key:` (followed by `,` or `}`) or lone `key` of a flow mapping at `at`,
+    /// the key and its `:` on one line. Returns where the token after the pair starts.
     fn flow_pair(&mut self, at: usize, depth: usize) -> Scan<usize> {
         if matches!(self.bytes[at], b'[' | b'{') {
             return Err(Unsupported);
         }
+        let key_line = self.line_number;
         let (key, after_key) = self.flow_scalar(at)?;
-        if after_key - at > MAX_KEY_LENGTH {
+        if self.line_number != key_line || after_key - at > MAX_KEY_LENGTH {
             return Err(Unsupported);
         }
         self.push_scalar(key);
@@ -847,7 +854,7 @@ impl<'input> FastEvents<'input> {
                     return Err(Unsupported);
                 }
                 let value = self.skip_spaces(after_key + 1);
-                if value == self.line_end {
+                if value == self.line_end || self.bytes[value] == b'#' {
                     return Err(Unsupported);
                 }
                 if matches!(self.bytes[value], b',' | b'}') {
@@ -858,11 +865,12 @@ impl<'input> FastEvents<'input> {
                 self.flow_node(value, depth + 1)
             }
             b',' | b'}' => {
-                // A lone key's empty value spans the token after the key.
-                let token_end = if self.bytes[after_key] == b',' {
-                    self.flow_token_end(after_key + 1)?
+                // A lone key's empty value spans the token after the key (which must end on
+                // this line: that token is read again by the caller).
+                let token_end = if self.bytes[after_key] == b',' || depth > 0 {
+                    self.flow_token_end_on_line(after_key + 1)?
                 } else {
-                    self.close_token_end(after_key, depth)?
+                    self.token_end_after(after_key + 1)?
                 };
                 self.push(
                     empty_scalar(),
@@ -875,39 +883,47 @@ impl<'input> FastEvents<'input> {
     }
 
     /// A plain or quoted scalar inside a flow collection at `at`, and where the token after it
-    /// starts (it is on this line).
-    fn flow_scalar(&self, at: usize) -> Scan<(Scanned<'input>, usize)> {
-        let (text, style, token_end) = match self.bytes[at] {
-            b'\'' | b'"' => {
-                let quoted = self.quoted_text(at, false)?;
-                let end = self.flow_token_end(quoted.after)?;
-                (quoted.text, quoted.style, end)
-            }
-            _ => {
-                let (text_end, next) = self.flow_plain(at)?;
-                let scanned = Scanned {
-                    text: Cow::Borrowed(&self.source[at..text_end]),
-                    style: ScalarStyle::Plain,
-                    span: Span::new(self.mark(at), self.mark(text_end)),
-                    ending: Ending::Line,
-                    last_line: None,
-                };
-                return Ok((scanned, next));
-            }
-        };
+    /// starts (perhaps on a later line).
+    fn flow_scalar(&mut self, at: usize) -> Scan<(Scanned<'input>, usize)> {
+        let start = self.mark(at);
+        if matches!(self.bytes[at], b'\'' | b'"') {
+            let quoted = self.quoted_text(at, false)?;
+            let (end, next) = self.flow_token_end(quoted.after)?;
+            let scanned = Scanned {
+                text: quoted.text,
+                style: quoted.style,
+                span: Span::new(start, end),
+                ending: Ending::Line,
+                last_line: None,
+            };
+            return Ok((scanned, next));
+        }
+        let (text_end, next) = self.flow_plain(at)?;
         let scanned = Scanned {
-            text,
-            style,
-            span: Span::new(self.mark(at), self.mark(token_end)),
+            text: Cow::Borrowed(&self.source[at..text_end]),
+            style: ScalarStyle::Plain,
+            span: Span::new(start, self.mark(text_end)),
             ending: Ending::Line,
             last_line: None,
         };
-        Ok((scanned, token_end))
+        let next = match next {
+            Some(next) => next,
+            // The scalar ended its line: the next token must not continue it.
+            None => {
+                let (_, next) = self.flow_token_end(text_end)?;
+                if !matches!(self.bytes[next], b',' | b']' | b'}') {
+                    return Err(Unsupported);
+                }
+                next
+            }
+        };
+        Ok((scanned, next))
     }
 
     /// A plain scalar in flow context at `at`: the end of its text and where the next token
-    /// starts. `,[]{}`, a `:` before a space or one of them, and a comment end it.
-    fn flow_plain(&self, at: usize) -> Scan<(usize, usize)> {
+    /// starts on this line (`None` when the scalar ends the line, before a comment or not).
+    /// `,[]{}`, a `:` before a space or one of them, and a comment end it.
+    fn flow_plain(&self, at: usize) -> Scan<(usize, Option<usize>)> {
         let is_flow = |byte: u8| matches!(byte, b',' | b'[' | b']' | b'{' | b'}');
         match self.bytes[at] {
             b'[' | b']' | b'{' | b'}' | b',' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'\''
@@ -925,11 +941,11 @@ impl<'input> FastEvents<'input> {
                 .filter(|_| cursor + 1 < self.line_end);
             match byte {
                 b' ' => {}
-                b'#' if self.bytes[cursor - 1] == b' ' => return Err(Unsupported),
+                b'#' if self.bytes[cursor - 1] == b' ' => return Ok((text_end, None)),
                 b':' if next.is_none_or(|next| next == b' ' || is_flow(next)) => {
-                    return Ok((text_end, cursor));
+                    return Ok((text_end, Some(cursor)));
                 }
-                byte if is_flow(byte) => return Ok((text_end, cursor)),
+                byte if is_flow(byte) => return Ok((text_end, Some(cursor))),
                 // saphyr refuses a `-` before a flow indicator at the start of a word.
                 b'-' if next.is_none_or(|next| next == b' ' || is_flow(next)) => {
                     return Err(Unsupported);
@@ -938,13 +954,49 @@ impl<'input> FastEvents<'input> {
             }
             cursor += 1;
         }
-        Err(Unsupported)
+        Ok((text_end, None))
     }
 
-    /// Where the next token inside a flow collection starts, after a token ending just before
-    /// `after`: past the spaces, which belong to that token. The collection must go on on
-    /// this line, without comments.
-    fn flow_token_end(&self, after: usize) -> Scan<usize> {
+    /// After a token inside a flow collection that ends just before `after`: where that token
+    /// ends (saphyr's flow tokens take the spaces after them, and at the end of a line a
+    /// comment), and where the next token starts. That is on this line or, inside a block
+    /// collection, on a later one (after blank and comment lines) indented deeper than the
+    /// collection; reading goes on after that line. (saphyr asks as much of a plain scalar;
+    /// of other tokens, as much or one column less, depending on what came before them in the
+    /// collection: those are left to it.)
+    fn flow_token_end(&mut self, after: usize) -> Scan<(Marker, usize)> {
+        let rest = self.skip_spaces(after);
+        if rest < self.line_end && self.bytes[rest] != b'#' {
+            return Ok((self.mark(rest), rest));
+        }
+        if rest < self.line_end && rest == after {
+            // A `#` right after a token is no comment: saphyr refuses it.
+            return Err(Unsupported);
+        }
+        let end = self.mark(self.line_end);
+        let frame_indent = self.frames.last().ok_or(Unsupported)?.indent;
+        loop {
+            let next = self
+                .next_content_line(self.line_end, self.line_number, 0)?
+                .ok_or(Unsupported)?;
+            self.line_start = next.start;
+            self.line_end = next.end;
+            self.line_number = next.number;
+            self.next_line = next.end + 1;
+            self.next_line_number = next.number + 1;
+            if self.bytes[next.first] == b'#' {
+                continue;
+            }
+            if next.first - next.start <= frame_indent {
+                return Err(Unsupported);
+            }
+            return Ok((end, next.first));
+        }
+    }
+
+    /// [`FastEvents::flow_token_end`] where the next token must be on this line: where it
+    /// starts.
+    fn flow_token_end_on_line(&self, after: usize) -> Scan<usize> {
         let rest = self.skip_spaces(after);
         if rest == self.line_end || self.bytes[rest] == b'#' {
             return Err(Unsupported);

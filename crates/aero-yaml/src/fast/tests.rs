@@ -202,6 +202,54 @@ fn multi_line_quoted_scalars() {
 }
 
 #[test]
+fn multi_line_flow_collections() {
+    accepted("a: {\n  b: c,\n  d: e\n }\nf: 1\n");
+    accepted("a: {\n    b: c,\n    d: e\n  }\n");
+    accepted("x:\n  a: {\n    b: c,\n    d: e\n   }\n  f: 1\n");
+    accepted("x:\n  a: {\n    b: c,\n    d: e\n    }\n");
+    accepted("a: [b,\n  c]\nd: [\n  e, f,\n  g\n  ]\n");
+    accepted("a: [  # c\n  b,   # d\n\n  # e\n# f\n  c  # g\n  ]  # h\nz: 1\n");
+    accepted("a: [\n  [b, c],\n  {d: e,\n   f: g},\n  'h',\n  \"i\"\n  ]\n");
+    accepted("a: [\n  'b' ,\n  \"c\"\n  ]\n");
+    accepted("a: {\n  b: [1,\n    2],\n  c: {d: e}\n  }\n");
+    accepted("a: {\n  b: c,\n  }\n");
+    accepted("a: [\n  b,\n  ]\n");
+    accepted("- [a,\n  b]\n- {c: d,\n   e: f}\n");
+    accepted("- a: [b,\n    c]\n  d: 1\n");
+    accepted("a: &x {\n  b: c\n  }\nd: *x\n");
+    accepted("a: {\n  b: c\n  }");
+    accepted("a: {\n  b: c\n  } # end\n");
+    accepted("a: {\n  'b': c,\n  \"d\": 'e'\n  }\n");
+    // A closing bracket at the collection's column: saphyr takes it or not, depending on
+    // what came before it in the flow collection. Left to it.
+    unsupported("a: {\n  b: c\n}\n");
+    unsupported("x:\n  a: [b,\n    c\n  ]\n");
+    unsupported("   -\n    [ # c: x\n   ]\n# comment");
+    unsupported("   -\n    [ x\n   ]\n");
+    // At the root, keys or values on another line than their `:`, a plain scalar going on over
+    // lines, lines not deeper than the block, markers and the end of the stream inside:
+    // saphyr's.
+    unsupported("[a,\n b]\n");
+    unsupported("--- [a,\n b]\n");
+    unsupported("a: {b\n  : c}\n");
+    unsupported("a: {b:\n  c}\n");
+    unsupported("a: {b: # c\n  d}\n");
+    unsupported("a: [b\n  c]\n");
+    unsupported("a: [b # c\n  d]\n");
+    unsupported("x:\n  a: [\n  b]\n");
+    unsupported("x:\n  a: [\n b]\n");
+    unsupported("a: [\nb]\n");
+    unsupported("a: [\n---\n]\n");
+    unsupported("a: [\n  b,\n");
+    unsupported("a: [\n  b");
+    unsupported("a: {\n  b,\n  c: d}\n");
+    unsupported("a: [b,#c\n  d]\n");
+    unsupported("a: [b,\n  c] x\n");
+    unsupported("a: [b,\n  c]: x\n");
+    unsupported("a: [b,\n\t c]\n");
+}
+
+#[test]
 fn multi_line_plain_scalars() {
     accepted("a: one\n  two\nb: 1\n");
     accepted("a: one\n two\n  three   \n    four\nb: 1\n");
@@ -400,8 +448,8 @@ fn flow_sequences() {
     accepted(&format!("k: {}{}\n", "[".repeat(60), "]".repeat(60)));
     unsupported(&format!("k: {}{}\n", "[".repeat(70), "]".repeat(70)));
     unsupported("a: [a, b\n  c]\n");
-    unsupported("a: [\n  b]\n");
-    unsupported("a: [a, # c\n  b]\n");
+    accepted("a: [\n  b]\n");
+    accepted("a: [a, # c\n  b]\n");
     unsupported("a: [a: b]\n");
     unsupported("a: [? a]\n");
     unsupported("a: [&x a, *x]\n");
@@ -450,7 +498,7 @@ fn flow_mappings() {
     unsupported("a: {{b: c}: d}\n");
     unsupported("a: {\"b\":c}\n");
     unsupported("a: {? b: c}\n");
-    unsupported("a: {b: c\n  }\n");
+    accepted("a: {b: c\n  }\n");
     unsupported("{a: 1}: b\n");
     unsupported("a: {b: &x c}\n");
     // Malformed: saphyr reports these.
@@ -730,6 +778,14 @@ data:
     <<: *defaults
     replicas: 5
   tuning: &tuning {cpu: 2, memory: 4Gi}
+  limits: {
+    cpu: 4,   # cores
+    memory: 8Gi
+    }
+  zones: [
+    # two for now
+    az-1, 'az-2',
+    ]
   override:
     <<: &extra {debug: true}
     tuning: *tuning
@@ -827,6 +883,10 @@ fn yamlish_line() -> impl Strategy<Value = String> {
         Just("close'".to_owned()),
         Just("close\"".to_owned()),
         Just("more words".to_owned()),
+        Just("[a,".to_owned()),
+        Just("{".to_owned()),
+        Just("[ # c".to_owned()),
+        Just("{b: c,".to_owned()),
         Just("[1]".to_owned()),
         Just("x:y".to_owned()),
         Just("".to_owned()),
@@ -839,6 +899,12 @@ fn yamlish_line() -> impl Strategy<Value = String> {
         (scalar.clone(), scalar.clone()).prop_map(|(key, value)| format!("- {key}: {value}")),
         scalar.clone().prop_map(|value| format!("- - {value}")),
         Just("-".to_owned()),
+        Just("]".to_owned()),
+        Just("}".to_owned()),
+        Just("b, 'c']".to_owned()),
+        Just("d: e,".to_owned()),
+        Just("d: e }".to_owned()),
+        Just("x, # c".to_owned()),
         Just("# comment".to_owned()),
         Just("".to_owned()),
         Just("---".to_owned()),

@@ -30,8 +30,8 @@ const CONSTRUCTS: &[&str] = &[
     "---\ndata:\n  single: 'one\n    two'\n  double: \"a\\tb\n    c\"\n",
     // Anchors, aliases and merge keys.
     "---\ndata:\n  base: &base\n    replicas: 3\n    image: x\n  service:\n    <<: *base\n    replicas: 5\n  again: *base\n",
-    // A flow mapping over several lines.
-    "---\ndata:\n  labels: {\n    name: ingress,\n    component: api\n  }\n  list: [a,\n    b]\n",
+    // Flow collections over several lines.
+    "---\ndata:\n  labels: {\n    name: ingress,\n    component: api\n    }\n  list: [a,\n    b]\n",
     // Comments between keys, and inside a flow collection.
     "---\n# leading\ndata:\n  # between\n  a: 1\n# at column 0\n  b: [1, # inside\n    2]\n",
     // A root block scalar, and one with an indentation indicator.
@@ -41,10 +41,12 @@ const CONSTRUCTS: &[&str] = &[
     // Anchors and aliases in a document saphyr reads (a tag), between documents with anchors
     // the fast source reads: the numbering goes on through both.
     "---\ndata:\n  a: &one !!str 1\n  b: *one\n  c: &two x\n  d: *two\n",
+    // A flow mapping closed at its key's column.
+    "---\ndata:\n  labels: {\n    name: ingress,\n    component: api\n  }\n",
 ];
 
 /// How many of [`CONSTRUCTS`], from the first, the fast source reads.
-const READ_FAST: usize = 4;
+const READ_FAST: usize = 6;
 
 /// Documents that are not YAML, in the middle of a stream.
 const MALFORMED: &[&str] = &[
