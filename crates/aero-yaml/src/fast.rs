@@ -15,19 +15,22 @@
 //! Supported: documents (`---`, `...`, implicit and empty ones), comments, block mappings and
 //! sequences at any indentation (compact `- key: value` and `- - x`, sequences indented or not
 //! under a key), plain scalars (over several lines inside a block collection), single- and
-//! double-quoted scalars (escapes included; over several lines inside a block collection, as
-//! values and entries), literal and folded block scalars with any chomping, flow sequences and
-//! mappings that open and close on one line (nested, with plain and quoted scalars, empty
-//! values, lone keys and trailing commas) as values, sequence entries and root nodes, and
-//! anchors and aliases of values and entries (numbered through the stream as saphyr numbers
-//! them; merge keys are the loader's). Not supported (saphyr takes over): tabs, `\r`, control
-//! and non-ASCII characters (markers count characters, not bytes), tags, directives, explicit
-//! keys, anchors of keys and root nodes, aliases of another document's anchors, aliases inside
-//! flow collections, block scalar indentation indicators and block scalars at indentation 0,
-//! multi-line scalars at the root or holding what saphyr reads as a key or comment, multi-line
-//! flow collections, comments inside flow collections, flow collections as keys, pairs inside
-//! flow sequences (`[a: b]`), `?` and `:` starting a flow scalar, a flow key's `:` not followed
-//! by a space, and keys longer than saphyr's simple key limit.
+//! double-quoted scalars (escapes included; over several lines inside a block collection, as values
+//! and entries), literal and folded block scalars with any chomping, flow sequences and mappings
+//! (nested, with plain and quoted scalars, empty values, lone keys and trailing commas) as values,
+//! sequence entries and root nodes, over several lines inside a block collection (with comments
+//! between tokens, every line deeper than the collection), and anchors and aliases of values and
+//! entries (numbered through the stream as saphyr numbers them; merge keys are the loader's), in
+//! UTF-8 text (markers count characters: a table of the input's multi-byte characters turns byte
+//! offsets into saphyr's indexes and columns). Not supported (saphyr takes over): tabs, `\r` and
+//! other control characters, byte order marks, anchor names that are not ASCII, tags, directives,
+//! explicit keys, anchors of keys and root nodes, aliases of another document's anchors, aliases
+//! inside flow collections, block scalar indentation indicators and block scalars at indentation 0,
+//! multi-line scalars at the root or holding what saphyr reads as a key or comment, flow
+//! collections over several lines at the root or with a line not deeper than the block collection,
+//! flow keys and values on another line than their `:`, flow plain scalars over several lines, flow
+//! collections as keys, pairs inside flow sequences (`[a: b]`), `?` and `:` starting a flow scalar,
+//! a flow key's `:` not followed by a space, and keys longer than saphyr's simple key limit.
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 use std::borrow::Cow;
@@ -52,20 +55,18 @@ const MAX_FLOW_DEPTH: usize = 64;
 pub(crate) struct FastEvents<'input> {
     source: &'input str,
     bytes: &'input [u8],
-    /// Bytes before the start of this source minus characters before it: subtracted from byte
-    /// offsets to give saphyr's character indexes (what this source reads is ASCII, but the
-    /// documents before its start may not be).
-    char_shift: usize,
-    /// The first byte this source may not read (a tab, `\r`, control or non-ASCII byte), or
-    /// the length of the input: a line reaching it is unsupported.
+    /// saphyr's markers count characters, offsets here are bytes.
+    chars: CharIndex,
+    /// The first byte this source may not read (a tab, `\r`, control byte or byte order
+    /// mark), or the length of the input: a line reaching it is unsupported.
     limit: usize,
     /// How many events at the front of the queue belong to finished documents: only those
     /// are handed out, so a document this source gives up on yields no event at all.
     committed: usize,
     /// Where the first document not yet finished begins (see [`FastEvents::resume_point`]).
     resume: Resume,
-    /// Byte offset of the next line to read (byte offsets are character indexes: the input is
-    /// ASCII).
+    /// Byte offset of the next line to read (offsets are bytes; markers are made of them
+    /// through `chars`).
     next_line: usize,
     /// 1-based number of the next line to read.
     next_line_number: usize,
@@ -187,23 +188,26 @@ impl<'input> FastEvents<'input> {
             Resume::START,
             first_unreadable_byte(source.as_bytes(), 0),
             0,
+            CharIndex::new(source),
         )
     }
 
     /// A source over `source` from `at` (the start of the stream, or a line starting with a
     /// document marker where the previous document ended), reading nothing at or after
     /// `limit` (see [`first_unreadable_byte`]), after readers before it that numbered
-    /// `anchors_before` anchors. It yields a `StreamStart` of its own first.
+    /// `anchors_before` anchors; `chars` is `source`'s. It yields a `StreamStart` of its own
+    /// first.
     pub(crate) fn resume(
         source: &'input str,
         at: Resume,
         limit: usize,
         anchors_before: usize,
+        chars: CharIndex,
     ) -> FastEvents<'input> {
         FastEvents {
             source,
             bytes: source.as_bytes(),
-            char_shift: at.offset - at.index,
+            chars,
             limit,
             committed: 0,
             resume: at,
@@ -262,6 +266,11 @@ impl<'input> FastEvents<'input> {
         self.limit
     }
 
+    /// The input's character index, for the next source over it (computed once per input).
+    pub(crate) fn take_char_index(&mut self) -> CharIndex {
+        std::mem::take(&mut self.chars)
+    }
+
     /// How many anchor ids the stream used up to the end of the last document whose events
     /// were handed out (the readers before this source's included).
     pub(crate) fn anchor_ids_used(&self) -> usize {
@@ -285,7 +294,8 @@ impl<'input> FastEvents<'input> {
             .iter()
             .position(|&byte| byte == b'\n')
             .map_or(self.bytes.len(), |length| self.line_start + length);
-        // A line holding a byte the scanner never expects (tabs, `\r`, non-ASCII) is saphyr's.
+        // A line holding a byte the scanner never expects (tabs, `\r`, a byte order mark) is
+        // saphyr's.
         if self.line_end > self.limit {
             return Err(Unsupported);
         }
@@ -377,7 +387,7 @@ impl<'input> FastEvents<'input> {
         self.resume = Resume {
             offset: self.line_start,
             line: self.line_number,
-            index: self.line_start - self.char_shift,
+            index: self.chars.of(self.line_start),
         };
     }
 
@@ -564,7 +574,7 @@ impl<'input> FastEvents<'input> {
                 }
                 let mut scanned = scanned;
                 if scanned.style == ScalarStyle::Plain {
-                    self.plain_continuation(&mut scanned)?;
+                    self.plain_continuation(at, &mut scanned)?;
                 }
                 if let Some((line_end, line_number)) = scanned.last_line {
                     self.next_line = line_end + 1;
@@ -1201,7 +1211,7 @@ impl<'input> FastEvents<'input> {
     /// Runs after every plain scalar that ends a line, so the usual answer (the next line is
     /// not deeper) comes first and cheap.
     #[inline]
-    fn plain_continuation(&self, scanned: &mut Scanned<'input>) -> Scan<()> {
+    fn plain_continuation(&self, at: usize, scanned: &mut Scanned<'input>) -> Scan<()> {
         let Some(frame) = self.frames.last() else {
             return Ok(());
         };
@@ -1221,7 +1231,8 @@ impl<'input> FastEvents<'input> {
         if !may_continue {
             return Ok(());
         }
-        let text_end = scanned.span.end.index() + self.char_shift;
+        // One line so far: the text is the input's, from `at`.
+        let text_end = at + scanned.text.len();
         if self.skip_spaces(text_end) != self.line_end {
             return Ok(());
         }
@@ -1398,9 +1409,11 @@ impl<'input> FastEvents<'input> {
         self.marker(at, self.line_number, at - self.line_start)
     }
 
-    /// saphyr's marker for byte offset `at`, on line `line` at 0-based column `column`.
-    fn marker(&self, at: usize, line: usize, column: usize) -> Marker {
-        Marker::new(at - self.char_shift, line, column)
+    /// saphyr's marker for byte offset `at`, on line `line` `byte_column` bytes after the
+    /// line's start (saphyr counts characters).
+    fn marker(&self, at: usize, line: usize, byte_column: usize) -> Marker {
+        let index = self.chars.of(at);
+        Marker::new(index, line, index - self.chars.of(at - byte_column))
     }
 
     /// Queues an event; a node's first event takes the anchor read before it.
@@ -1474,16 +1487,58 @@ impl Resume {
     };
 }
 
-/// The offset of the first byte from `from` on that the line scanner never expects (anything
-/// but `\n` and printable ASCII), or the length of `bytes`.
+/// The offset of the first byte from `from` on that the line scanner never expects (control
+/// characters but `\n`: tabs, `\r`, `DEL`; and a byte order mark, which saphyr takes only
+/// between documents), or the length of `bytes` (UTF-8: any other non-ASCII character is
+/// read).
 pub(crate) fn first_unreadable_byte(bytes: &[u8], from: usize) -> usize {
-    bytes
-        .get(from..)
-        .and_then(|rest| {
-            rest.iter()
-                .position(|&byte| byte != b'\n' && !(b' '..0x7f).contains(&byte))
+    const BYTE_ORDER_MARK: &[u8] = "\u{feff}".as_bytes();
+    let Some(rest) = bytes.get(from..) else {
+        return bytes.len();
+    };
+    rest.iter()
+        .enumerate()
+        .position(|(offset, &byte)| {
+            (byte < b' ' && byte != b'\n')
+                || byte == 0x7f
+                || (byte == BYTE_ORDER_MARK[0] && rest[offset..].starts_with(BYTE_ORDER_MARK))
         })
         .map_or(bytes.len(), |position| from + position)
+}
+
+/// Character indexes of byte offsets, for saphyr's markers, which count characters: the
+/// offsets of the input's UTF-8 continuation bytes (none for ASCII input, the usual case).
+#[derive(Debug, Default)]
+pub(crate) struct CharIndex {
+    continuation_bytes: Vec<usize>,
+}
+
+impl CharIndex {
+    pub(crate) fn new(source: &str) -> CharIndex {
+        if source.is_ascii() {
+            return CharIndex::default();
+        }
+        CharIndex {
+            continuation_bytes: source
+                .bytes()
+                .enumerate()
+                .filter(|&(_, byte)| (0x80..0xc0).contains(&byte))
+                .map(|(offset, _)| offset)
+                .collect(),
+        }
+    }
+
+    /// The index of the character at byte offset `at` (a character boundary).
+    #[inline]
+    fn of(&self, at: usize) -> usize {
+        if self.continuation_bytes.is_empty() {
+            at
+        } else {
+            at - self
+                .continuation_bytes
+                .partition_point(|&offset| offset < at)
+        }
+    }
 }
 
 /// How a block scalar treats its final line breaks.

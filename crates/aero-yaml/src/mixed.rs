@@ -34,7 +34,7 @@
 //! The loader still parses the whole stream again with saphyr after any error, so an error's
 //! message and position never depend on this argument.
 
-use crate::fast::{FastEvents, Resume, first_unreadable_byte};
+use crate::fast::{CharIndex, FastEvents, Resume, first_unreadable_byte};
 use saphyr_parser::{Event, Marker, Parser, ScanError, Span, StrInput};
 
 #[cfg(test)]
@@ -52,6 +52,8 @@ pub(crate) struct MixedEvents<'input> {
     anchor_shift: usize,
     /// The first byte the fast source may not read, from where it was last looked for.
     limit: usize,
+    /// The input's character index, while saphyr reads (the fast source holds it otherwise).
+    chars: CharIndex,
     /// Where the current reader started.
     reader_start: Resume,
     /// Bytes of the input the fast source read.
@@ -100,10 +102,17 @@ impl<'input> MixedEvents<'input> {
         let limit = first_unreadable_byte(source.as_bytes(), 0);
         MixedEvents {
             source,
-            reader: Reader::Fast(FastEvents::resume(source, Resume::START, limit, 0)),
+            reader: Reader::Fast(FastEvents::resume(
+                source,
+                Resume::START,
+                limit,
+                0,
+                CharIndex::new(source),
+            )),
             stream_started: false,
             anchor_shift: 0,
             limit,
+            chars: CharIndex::default(),
             reader_start: Resume::START,
             fast_bytes: 0,
             saphyr_stride: 1,
@@ -130,6 +139,7 @@ impl<'input> MixedEvents<'input> {
                         let resume = fast.resume_point();
                         self.limit = fast.limit();
                         self.anchor_shift = fast.anchor_ids_used();
+                        self.chars = fast.take_char_index();
                         self.fast_bytes += resume.offset - self.reader_start.offset;
                         self.start_saphyr(resume);
                         continue;
@@ -205,6 +215,7 @@ impl<'input> MixedEvents<'input> {
             at,
             self.limit,
             self.anchor_shift,
+            std::mem::take(&mut self.chars),
         ));
     }
 }

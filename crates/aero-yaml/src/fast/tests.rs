@@ -202,6 +202,26 @@ fn multi_line_quoted_scalars() {
 }
 
 #[test]
+fn non_ascii_text() {
+    // Markers count characters: every marker after a non-ASCII character, on its line and the
+    // lines after it, is shifted.
+    accepted("a: é\nb: 1\n");
+    accepted("é: ü\nñ: [ß, 'œ', \"ø\"]  # ç\nx: 1\n");
+    accepted("# коммент\nkey: значение  # 注释\nnext: 😀 and 😀\n");
+    accepted("- 中文\n- 'it''s 中文'\n- \"中\\t文\"\n- x: 文\n  y: 文\n");
+    accepted("a: |\n  ünïcödé\n  ☃\nb: >-\n  😀\n  😀\nc: 1\n");
+    accepted("a: éé\n  ü continued\nb: 'é\n  ü'\nc: \"é\\\n  ü\"\nd: {\n  é: ü,\n  ß: 1\n  }\n");
+    accepted("a: &x é\nb: *x\n");
+    accepted("a: x\u{85}y\nb: x\u{2028}y\nc: \u{a0}\n");
+    accepted("---\na: ü\n...\n---\nb: ü\n");
+    accepted(&"ключ: значение\n".repeat(50));
+    // A byte order mark inside a document, and anchors with non-ASCII names: saphyr's.
+    unsupported("\u{feff}a: b\n");
+    unsupported("a: b\u{feff}\n");
+    unsupported("a: &é 1\nb: *é\n");
+}
+
+#[test]
 fn multi_line_flow_collections() {
     accepted("a: {\n  b: c,\n  d: e\n }\nf: 1\n");
     accepted("a: {\n    b: c,\n    d: e\n  }\n");
@@ -519,7 +539,6 @@ fn unsupported_constructs() {
     unsupported("a:\tb\n");
     unsupported("a: b\r\n");
     unsupported("\u{feff}a: b\n");
-    unsupported("a: é\n");
     unsupported("a: b\0\n");
     unsupported("a: @b\n");
     unsupported("a: `b\n");
@@ -883,6 +902,11 @@ fn yamlish_line() -> impl Strategy<Value = String> {
         Just("close'".to_owned()),
         Just("close\"".to_owned()),
         Just("more words".to_owned()),
+        Just("é ü".to_owned()),
+        Just("中文: x".to_owned()),
+        Just("'😀'".to_owned()),
+        Just("x\u{85}\u{2028}y".to_owned()),
+        Just("\u{feff}x".to_owned()),
         Just("[a,".to_owned()),
         Just("{".to_owned()),
         Just("[ # c".to_owned()),
@@ -905,6 +929,7 @@ fn yamlish_line() -> impl Strategy<Value = String> {
         Just("d: e,".to_owned()),
         Just("d: e }".to_owned()),
         Just("x, # c".to_owned()),
+        Just("# ñ".to_owned()),
         Just("# comment".to_owned()),
         Just("".to_owned()),
         Just("---".to_owned()),

@@ -137,6 +137,10 @@ fn anchors_are_numbered_through_the_stream() {
         "{fast}{saphyr}{fast}{PLAIN}{saphyr}{saphyr}{fast}"
     ));
     agrees(&format!("{saphyr}{fast}{fast}{saphyr}"));
+    // Non-ASCII text before, in and after documents saphyr reads: markers count characters.
+    let wide = "---\nname: Zürich\nnote: 中文 # ü\n";
+    agrees(&format!("{wide}{saphyr}{wide}{}{wide}", CONSTRUCTS[7]));
+    agrees(&format!("{}{wide}{wide}", CONSTRUCTS[7]));
     // A document the fast source gives up on late, after anchors of its own.
     agrees(&format!("{fast}---\na: &p 1\nb: *p\nc: !!str x\n{fast}"));
 }
