@@ -1104,8 +1104,8 @@ impl<'input> FastEvents<'input> {
 
     /// The text of the single- or double-quoted scalar at `at` and where it closes: on this
     /// line, or with `multi_line` on a later one, inside a block collection with every further
-    /// line indented deeper than the collection (saphyr asks for as deep; a `---` at column 0
-    /// is then never inside). A transcription of saphyr's `scan_flow_scalar`: a line break
+    /// line indented deeper than the collection (saphyr asks for as deep as it; deeper keeps a
+    /// `---` at column 0 out). A transcription of saphyr's `scan_flow_scalar`: a line break
     /// folds into a space, blank lines into line breaks, spaces around a break go, and an
     /// escaped break (`\` at the end of a line) joins the lines without a space.
     fn quoted_text(&self, at: usize, multi_line: bool) -> Scan<Quoted<'input>> {
