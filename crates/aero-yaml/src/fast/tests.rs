@@ -202,6 +202,49 @@ fn multi_line_quoted_scalars() {
 }
 
 #[test]
+fn first_unreadable_byte_is_found_in_and_across_chunks() {
+    use crate::fast::first_unreadable_byte;
+    // What the chunked scan must agree with: the first control byte but `\n`, `DEL` or byte
+    // order mark from `from` on.
+    let naive = |text: &str, from: usize| {
+        text.char_indices()
+            .find(|&(at, character)| {
+                at >= from
+                    && ((character < ' ' && character != '\n')
+                        || character == '\u{7f}'
+                        || character == '\u{feff}')
+            })
+            .map_or(text.len(), |(at, _)| at)
+    };
+    let plain = "key: value é 中\n".repeat(20);
+    for bad in ["\t", "\r", "\u{0}", "\u{7f}", "\u{feff}", "\u{1b}"] {
+        for position in [0, 1, 62, 63, 64, 65, 127, 128, 150, plain.len()] {
+            let Some((head, tail)) = plain.split_at_checked(position) else {
+                continue;
+            };
+            let text = format!("{head}{bad}{tail}");
+            for from in [0, 1, 63, 64, 100, text.len()] {
+                if text.is_char_boundary(from) {
+                    assert_eq!(
+                        first_unreadable_byte(text.as_bytes(), from),
+                        naive(&text, from),
+                        "{bad:?} at {position}, from {from}"
+                    );
+                }
+            }
+        }
+    }
+    // Bytes of other characters that look like the start of a byte order mark.
+    let lookalike = "a: \u{f000}\u{fe00}\u{ef}b\n".repeat(30);
+    assert_eq!(
+        first_unreadable_byte(lookalike.as_bytes(), 0),
+        lookalike.len()
+    );
+    assert_eq!(first_unreadable_byte(b"", 0), 0);
+    assert_eq!(first_unreadable_byte(b"ab", 5), 2);
+}
+
+#[test]
 fn non_ascii_text() {
     // Markers count characters: every marker after a non-ASCII character, on its line and the
     // lines after it, is shifted.
