@@ -290,10 +290,7 @@ impl<'input> FastEvents<'input> {
             return self.finish();
         }
         self.line_start = self.next_line;
-        self.line_end = self.bytes[self.line_start..]
-            .iter()
-            .position(|&byte| byte == b'\n')
-            .map_or(self.bytes.len(), |length| self.line_start + length);
+        self.line_end = self.line_end_from(self.line_start);
         // A line holding a byte the scanner never expects (tabs, `\r`, a byte order mark) is
         // saphyr's.
         if self.line_end > self.limit {
@@ -649,9 +646,7 @@ impl<'input> FastEvents<'input> {
         let mut trailing_breaks = 0usize;
         let mut max_indent = 0;
         loop {
-            while position < length && bytes[position] == b' ' {
-                position += 1;
-            }
+            position = self.skip_spaces_within(position, length);
             max_indent = max_indent.max(position - line_start);
             if position < length && bytes[position] == b'\n' {
                 trailing_breaks += 1;
@@ -699,10 +694,7 @@ impl<'input> FastEvents<'input> {
                 leading_break = false;
                 trailing_breaks = 0;
                 leading_blank = trailing_blank;
-                let content_end = bytes[position..]
-                    .iter()
-                    .position(|&byte| byte == b'\n')
-                    .map_or(length, |offset| position + offset);
+                let content_end = self.line_end_from(position);
                 text.push_str(&self.source[position..content_end]);
                 position = content_end;
                 if position >= length {
@@ -1022,10 +1014,7 @@ impl<'input> FastEvents<'input> {
 
     /// [`FastEvents::token_end_after`] on the line that ends at `line_end`.
     fn token_end_within(&self, after: usize, line_end: usize) -> Scan<usize> {
-        let mut rest = after;
-        while rest < line_end && self.bytes[rest] == b' ' {
-            rest += 1;
-        }
+        let rest = self.skip_spaces_within(after, line_end);
         if rest == line_end {
             return Ok(rest);
         }
@@ -1126,16 +1115,13 @@ impl<'input> FastEvents<'input> {
         loop {
             if cursor >= line_end {
                 // A line break inside the scalar: the spaces before it go.
-                let min_column = min_column.ok_or(Unsupported)?;
                 let mut kept = line_end;
                 while kept > segment && bytes[kept - 1] == b' ' {
                     kept -= 1;
                 }
                 let text = owned.get_or_insert_with(String::new);
                 text.push_str(&self.source[segment..kept]);
-                let next = self
-                    .next_content_line(line_end, line, min_column)?
-                    .ok_or(Unsupported)?;
+                let next = self.quoted_continuation(min_column, line_end, line)?;
                 if next.blank_lines == 0 {
                     text.push(' ');
                 } else {
@@ -1164,10 +1150,7 @@ impl<'input> FastEvents<'input> {
                     text.push_str(&self.source[segment..cursor]);
                     if cursor + 1 == line_end {
                         // An escaped line break: the next line's indentation goes too.
-                        let min_column = min_column.ok_or(Unsupported)?;
-                        let next = self
-                            .next_content_line(line_end, line, min_column)?
-                            .ok_or(Unsupported)?;
+                        let next = self.quoted_continuation(min_column, line_end, line)?;
                         push_breaks(text, next.blank_lines);
                         (line, line_start, line_end) = (next.number, next.start, next.end);
                         cursor = next.first;
@@ -1203,54 +1186,56 @@ impl<'input> FastEvents<'input> {
         })
     }
 
+    /// The line a quoted scalar goes on at after a line break inside it (the one ending at
+    /// `line_end`, numbered `line`), where it may go on (`min_column`, see
+    /// [`FastEvents::quoted_text`]).
+    fn quoted_continuation(
+        &self,
+        min_column: Option<usize>,
+        line_end: usize,
+        line: usize,
+    ) -> Scan<ContentLine> {
+        let min_column = min_column.ok_or(Unsupported)?;
+        self.next_content_line(line_end, line, min_column)?
+            .ok_or(Unsupported)
+    }
+
     /// A plain scalar that ends its line (without a comment) goes on over the lines after it
     /// that are indented deeper than the enclosing block collection: a line break folds into a
     /// space, blank lines between into line breaks. A comment line ends it. Continuation lines
     /// holding a `: ` or ` #` (a key or a comment saphyr would find inside) are left to saphyr.
     ///
-    /// Runs after every plain scalar that ends a line, so the usual answer (the next line is
-    /// not deeper) comes first and cheap.
+    /// Runs after every plain scalar that ends a line; the usual answer (the next line is
+    /// not deeper) comes from its indentation alone (see [`FastEvents::next_content_line`]).
     #[inline]
     fn plain_continuation(&self, at: usize, scanned: &mut Scanned<'input>) -> Scan<()> {
         let Some(frame) = self.frames.last() else {
             return Ok(());
         };
         let min_column = frame.indent + 1;
-        let bytes = self.bytes;
-        let next_line = (self.line_end + 1).min(bytes.len());
-        let indentation = bytes[next_line..]
-            .iter()
-            .take(min_column)
-            .take_while(|&&byte| byte == b' ')
-            .count();
-        // Deeper, or blank (a continuation line may come after blank lines).
-        let may_continue = indentation == min_column
-            || bytes
-                .get(next_line + indentation)
-                .is_none_or(|&byte| byte == b'\n');
-        if !may_continue {
-            return Ok(());
-        }
         // One line so far: the text is the input's, from `at`.
-        let text_end = at + scanned.text.len();
-        if self.skip_spaces(text_end) != self.line_end {
+        if self.skip_spaces(at + scanned.text.len()) != self.line_end {
             return Ok(());
         }
-        self.plain_continuation_lines(scanned, min_column)
+        match self.next_content_line(self.line_end, self.line_number, min_column)? {
+            Some(first) => self.plain_continuation_lines(scanned, min_column, first),
+            None => Ok(()),
+        }
     }
 
-    /// The continuation lines of [`FastEvents::plain_continuation`], once the next line may
-    /// be one.
+    /// The continuation lines of [`FastEvents::plain_continuation`], from `first`, the first
+    /// line deep enough to be one.
     #[inline(never)]
     fn plain_continuation_lines(
         &self,
         scanned: &mut Scanned<'input>,
         min_column: usize,
+        first: ContentLine,
     ) -> Scan<()> {
         let bytes = self.bytes;
         let mut text: Option<String> = None;
-        let (mut line_end, mut line) = (self.line_end, self.line_number);
-        while let Some(next) = self.next_content_line(line_end, line, min_column)? {
+        let mut candidate = Some(first);
+        while let Some(next) = candidate {
             if bytes[next.first] == b'#' {
                 break;
             }
@@ -1274,7 +1259,7 @@ impl<'input> FastEvents<'input> {
             text.push_str(&self.source[next.first..content_end]);
             scanned.span.end = self.marker(content_end, next.number, content_end - next.start);
             scanned.last_line = Some((next.end, next.number));
-            (line_end, line) = (next.end, next.number);
+            candidate = self.next_content_line(next.end, next.number, min_column)?;
         }
         if let Some(text) = text {
             scanned.text = Cow::Owned(text);
@@ -1300,17 +1285,11 @@ impl<'input> FastEvents<'input> {
             }
             let start = line_end + 1;
             line += 1;
-            let mut first = start;
-            while first < bytes.len() && bytes[first] == b' ' {
-                first += 1;
-            }
+            let first = self.skip_spaces_within(start, bytes.len());
             if first < bytes.len() && bytes[first] != b'\n' && first - start < min_column {
                 return Ok(None);
             }
-            let end = bytes[first..]
-                .iter()
-                .position(|&byte| byte == b'\n')
-                .map_or(bytes.len(), |length| first + length);
+            let end = self.line_end_from(first);
             if end > self.limit {
                 return Err(Unsupported);
             }
@@ -1397,11 +1376,24 @@ impl<'input> FastEvents<'input> {
         Ok(end)
     }
 
-    fn skip_spaces(&self, mut at: usize) -> usize {
-        while at < self.line_end && self.bytes[at] == b' ' {
+    fn skip_spaces(&self, at: usize) -> usize {
+        self.skip_spaces_within(at, self.line_end)
+    }
+
+    /// The first byte from `at` on that is not a space, or `end`.
+    fn skip_spaces_within(&self, mut at: usize, end: usize) -> usize {
+        while at < end && self.bytes[at] == b' ' {
             at += 1;
         }
         at
+    }
+
+    /// Where the line holding byte `at` ends: at its `\n`, or at the end of the input.
+    fn line_end_from(&self, at: usize) -> usize {
+        self.bytes[at..]
+            .iter()
+            .position(|&byte| byte == b'\n')
+            .map_or(self.bytes.len(), |length| at + length)
     }
 
     /// The marker of byte offset `at` on the current line.
