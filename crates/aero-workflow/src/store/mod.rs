@@ -102,19 +102,27 @@ pub struct StoreOptions {
     pub busy_timeout: Duration,
     /// How long connecting to PostgreSQL may take.
     pub connect_timeout: Duration,
+    /// How long PostgreSQL keeps a session that sits idle inside a transaction before it
+    /// ends it (`idle_in_transaction_session_timeout`). Every write holds the action's
+    /// row lock (the fencing guard) until it commits, so a worker frozen mid-transaction
+    /// (SIGSTOP, a paused VM, a partitioned host) would otherwise block the claim of its
+    /// lapsed lease for as long as it stays frozen. Rolling its transaction back is safe:
+    /// the fencing token refuses whatever it tries after it thaws.
+    pub idle_transaction_timeout: Duration,
     /// Connections in the pool.
     pub max_connections: u32,
 }
 
 impl StoreOptions {
     /// Defaults: 20 ms group commit, 30 s SQLite busy timeout, 10 s connect timeout,
-    /// 8 connections.
+    /// 5 s idle-in-transaction timeout, 8 connections.
     pub fn new(redactor: SharedRedactor) -> Self {
         StoreOptions {
             redactor,
             flush_interval: Duration::from_millis(20),
             busy_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
+            idle_transaction_timeout: Duration::from_secs(5),
             max_connections: 8,
         }
     }

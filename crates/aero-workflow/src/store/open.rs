@@ -264,9 +264,20 @@ pub(crate) fn display_url(url: &str) -> String {
 pub(super) async fn postgres(url: &str, options: StoreOptions) -> Result<Store, StoreError> {
     install_default_drivers();
     let location = display_url(url);
+    let idle_ms = options
+        .idle_transaction_timeout
+        .as_millis()
+        .clamp(1, i32::MAX as u128);
     let pool = AnyPoolOptions::new()
         .max_connections(options.max_connections.max(2))
         .acquire_timeout(options.connect_timeout)
+        .after_connect(move |connection, _meta| {
+            Box::pin(async move {
+                let idle = format!("SET idle_in_transaction_session_timeout = {idle_ms}");
+                connection.execute(sqlx::AssertSqlSafe(idle)).await?;
+                Ok(())
+            })
+        })
         .connect(url)
         .await
         .map_err(|source| StoreError::Unreachable {
@@ -320,9 +331,63 @@ async fn migrate(pool: &sqlx::AnyPool, dialect: Dialect, location: &str) -> Resu
     }
 }
 
+/// The integration tests' PostgreSQL server (its `start.sh` fallback included).
+#[cfg(test)]
+#[path = "../../tests/support/postgres.rs"]
+mod test_server;
+
 #[cfg(test)]
 mod tests {
+    use super::test_server;
     use super::*;
+
+    /// A store session frozen inside a transaction (as a worker under SIGSTOP is) holds its
+    /// row locks only until the idle-in-transaction timeout ends the session; the frozen
+    /// handle's next statement fails and its pool goes on with a fresh connection.
+    #[tokio::test]
+    async fn a_session_frozen_inside_a_transaction_releases_its_locks() {
+        let url = test_server::fresh_database().await;
+        let redactor =
+            aero_redact::SharedRedactor::with_key(aero_redact::RedactionKey::from_bytes([3; 32]));
+        let mut options = StoreOptions::new(redactor);
+        options.idle_transaction_timeout = std::time::Duration::from_secs(1);
+        let frozen = Store::open(&url, options).await.expect("open");
+        let mut transaction = frozen.begin().await.expect("begin");
+        sqlx::query("SELECT value FROM aero_meta WHERE key = 'format' FOR SHARE")
+            .execute(&mut *transaction)
+            .await
+            .expect("lock");
+
+        let mut other = sqlx::PgConnection::connect(&url).await.expect("connect");
+        let update = "UPDATE aero_meta SET value = value WHERE key = 'format'";
+        sqlx::query("SET lock_timeout = 50")
+            .execute(&mut other)
+            .await
+            .expect("set");
+        let blocked = sqlx::query(update).execute(&mut other).await;
+        assert!(blocked.is_err(), "the frozen session holds the row lock");
+        sqlx::query("SET lock_timeout = 0")
+            .execute(&mut other)
+            .await
+            .expect("set");
+        tokio::time::timeout(
+            std::time::Duration::from_secs(20),
+            sqlx::query(update).execute(&mut other),
+        )
+        .await
+        .expect("the lock is released once the frozen session times out")
+        .expect("update");
+
+        // The frozen handle thaws: its transaction is gone, the store still works.
+        assert!(
+            sqlx::query("SELECT 1")
+                .execute(&mut *transaction)
+                .await
+                .is_err()
+        );
+        drop(transaction);
+        frozen.workers().await.expect("a fresh connection");
+    }
 
     #[test]
     fn passwords_never_appear_in_locations() {
