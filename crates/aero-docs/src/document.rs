@@ -253,7 +253,8 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
     // documents into the arena, in source order; the channel is bounded, so at most a few
     // parsed documents wait at a time.
     std::thread::scope(|scope| {
-        let (sender, parsed) = std::sync::mpsc::sync_channel::<Parsed>(PARSED_AHEAD);
+        let (sender, receiver) =
+            std::sync::mpsc::sync_channel::<Vec<Parsed>>(PARSED_AHEAD / PARSED_BATCH);
         let readable: Vec<&str> = sources
             .iter()
             .filter(|(source_id, _)| sources.not_utf8(*source_id).is_none())
@@ -261,13 +262,16 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
             .collect();
         let options = &options;
         scope.spawn(move || {
+            let mut batches = ParsedSender::new(sender);
             for text in readable {
-                let ended = aero_yaml::load_each(text, options, &mut ParsedSender(&sender));
-                if sender.send(Parsed::End(ended)).is_err() {
+                let ended = aero_yaml::load_each(text, options, &mut batches);
+                if batches.push(Parsed::End(ended)).is_err() {
                     return;
                 }
             }
+            let _ = batches.flush();
         });
+        let mut parsed = ParsedReceiver::new(receiver);
         for (source_id, _) in sources.iter() {
             if let Some(bad) = sources.not_utf8(source_id) {
                 let location = Location {
@@ -294,7 +298,7 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
             };
             file_documents.kept = file_documents.counts();
             let ended = loop {
-                match parsed.recv() {
+                match parsed.next() {
                     Ok(Parsed::Document(document)) => {
                         aero_yaml::Documents::document(&mut file_documents, document);
                     }
@@ -335,6 +339,10 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
 /// Parsed documents that may wait for the arena, per [`load_documents`]'s reader thread.
 const PARSED_AHEAD: usize = 64;
 
+/// What the reader thread hands over at once: one hand-over per document woke the other
+/// thread (a futex call each side) as often as a document is read.
+const PARSED_BATCH: usize = 16;
+
 /// What the YAML reader thread hands over, in source order, file after file.
 enum Parsed {
     /// The next document of the current file.
@@ -345,17 +353,75 @@ enum Parsed {
     End(Result<(), aero_yaml::LoadError>),
 }
 
-/// Sends what the loader completes to the arena's thread.
-struct ParsedSender<'a>(&'a std::sync::mpsc::SyncSender<Parsed>);
+/// Sends what the loader completes to the arena's thread, [`PARSED_BATCH`] items at a time.
+struct ParsedSender {
+    sender: std::sync::mpsc::SyncSender<Vec<Parsed>>,
+    batch: Vec<Parsed>,
+}
 
-impl aero_yaml::Documents for ParsedSender<'_> {
+/// The arena's thread has gone: what the reader does no longer matters.
+struct ReceiverGone;
+
+impl ParsedSender {
+    fn new(sender: std::sync::mpsc::SyncSender<Vec<Parsed>>) -> Self {
+        ParsedSender {
+            sender,
+            batch: Vec::with_capacity(PARSED_BATCH),
+        }
+    }
+
+    fn push(&mut self, item: Parsed) -> Result<(), ReceiverGone> {
+        self.batch.push(item);
+        if self.batch.len() < PARSED_BATCH {
+            return Ok(());
+        }
+        self.flush()
+    }
+
+    /// Hands over what is batched.
+    fn flush(&mut self) -> Result<(), ReceiverGone> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(PARSED_BATCH));
+        self.sender.send(batch).map_err(|_| ReceiverGone)
+    }
+}
+
+impl aero_yaml::Documents for ParsedSender {
     fn document(&mut self, document: aero_yaml::Document) {
         // The receiver only goes away when this thread's results no longer matter.
-        let _ = self.0.send(Parsed::Document(document));
+        let _ = self.push(Parsed::Document(document));
     }
 
     fn restart(&mut self) {
-        let _ = self.0.send(Parsed::Restart);
+        let _ = self.push(Parsed::Restart);
+    }
+}
+
+/// The arena thread's end of [`ParsedSender`]: its items one at a time.
+struct ParsedReceiver {
+    receiver: std::sync::mpsc::Receiver<Vec<Parsed>>,
+    batch: std::vec::IntoIter<Parsed>,
+}
+
+impl ParsedReceiver {
+    fn new(receiver: std::sync::mpsc::Receiver<Vec<Parsed>>) -> Self {
+        ParsedReceiver {
+            receiver,
+            batch: Vec::new().into_iter(),
+        }
+    }
+
+    /// The next item; `Err` once the reader has stopped (it panicked: the scope re-raises
+    /// that).
+    fn next(&mut self) -> Result<Parsed, std::sync::mpsc::RecvError> {
+        loop {
+            if let Some(item) = self.batch.next() {
+                return Ok(item);
+            }
+            self.batch = self.receiver.recv()?.into_iter();
+        }
     }
 }
 

@@ -372,6 +372,56 @@ fn a_syntax_error_late_in_a_file_skips_the_documents_read_before_it() {
     );
 }
 
+/// The YAML reader thread hands documents over in batches that cross file boundaries:
+/// files of many documents around a broken one keep every document of theirs, in order,
+/// and the broken file's documents (more than a batch of them) are all dropped.
+#[test]
+fn documents_of_many_files_arrive_in_order_around_a_broken_file() {
+    let items = |prefix: &str, count: usize| -> String {
+        (0..count)
+            .map(|n| {
+                format!(
+                    "---\nschema: example/Item/v1\nmetadata:\n  schema: metadata/Document/v1\n  name: {prefix}-{n}\n  storagePolicy: cleartext\n  layeringDefinition: {{abstract: false, layer: site}}\ndata: {{n: {n}}}\n"
+                )
+            })
+            .collect()
+    };
+    let broken = format!("{}---\nschema: [unclosed\n", items("broken", 40));
+    let files = [
+        POLICY.to_string(),
+        items("a", 21),
+        broken,
+        items("b", 3),
+        String::new(),
+        items("c", 37),
+    ];
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let rendered = render_files(&files, Mode::Aerostat);
+    // `documents` holds what was loaded, in load order.
+    let names: Vec<&str> = rendered
+        .documents
+        .iter()
+        .map(|document| document.name.as_str())
+        .filter(|name| *name != "layering-policy")
+        .collect();
+    let expected: Vec<String> = (0..21)
+        .map(|n| format!("a-{n}"))
+        .chain((0..3).map(|n| format!("b-{n}")))
+        .chain((0..37).map(|n| format!("c-{n}")))
+        .collect();
+    assert_eq!(names, expected);
+    assert_eq!(rendered.output.len(), expected.len() + 1);
+    let errors = located_errors(&rendered);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "P007", "{errors:?}");
+    // The sequence is still open where the input ends, on the line after it.
+    assert_eq!(
+        errors[0].1,
+        40 * 8 + 3,
+        "where the parser stopped: {errors:?}"
+    );
+}
+
 // ---- How Deckhand validated: formats not asserted, references resolved lazily ----
 
 /// A site DataSchema for `example/Host/v1` with a `format`, a reference that resolves, a
