@@ -269,9 +269,8 @@ pub fn collect_site(repos: &[RepoSpec], site: &str) -> Result<CollectedSite, Col
                 .map(|path| (relative_path(&repo.path, &path), path))
                 .collect();
             relative.sort();
-            let paths: Vec<&Path> = relative.iter().map(|(_, path)| path.as_path()).collect();
-            let contents = read_all(&paths)?;
-            for ((rel_path, path), bytes) in relative.into_iter().zip(contents) {
+            for (rel_path, path) in relative {
+                let bytes = read_bytes(&path)?;
                 let is_definition = path == summary.definition;
                 let id = sources.add_bytes(repo.name.clone(), rel_path, path, bytes);
                 if is_definition {
@@ -315,9 +314,8 @@ pub fn collect_paths(paths: &[PathBuf]) -> Result<SourceSet, CollectError> {
             let mut files = Vec::new();
             walk_yaml(given, &mut files, &["yaml", "yml"])?;
             files.sort();
-            let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
-            let contents = read_all(&paths)?;
-            for (path, bytes) in files.into_iter().zip(contents) {
+            for path in files {
+                let bytes = read_bytes(&path)?;
                 sources.add_bytes(String::new(), path.display().to_string(), path, bytes);
             }
         } else {
@@ -433,54 +431,6 @@ fn read_dir_typed(dir: &Path) -> Result<Vec<(PathBuf, bool)>, CollectError> {
     }
     entries.sort();
     Ok(entries)
-}
-
-/// Files read by one thread before a second one helps.
-const PARALLEL_READ_FROM: usize = 32;
-
-/// Reads every file of `paths`, in order; on a failure, the error of the first file (in
-/// `paths` order) that failed. A site of a few hundred small files costs an `open`, a
-/// `statx`, a `read` and fresh pages per file, which a second core halves: several threads
-/// take the files one by one as they come free.
-fn read_all(paths: &[&Path]) -> Result<Vec<Vec<u8>>, CollectError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(4);
-    if threads < 2 || paths.len() < PARALLEL_READ_FROM {
-        return paths.iter().map(|path| read_bytes(path)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let read_some = || {
-        let mut done = Vec::new();
-        loop {
-            let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(path) = paths.get(index) else {
-                return done;
-            };
-            done.push((index, read_bytes(path)));
-        }
-    };
-    let mut slots: Vec<Option<Result<Vec<u8>, CollectError>>> =
-        std::iter::repeat_with(|| None).take(paths.len()).collect();
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(read_some)).collect();
-        let mut place = |done: Vec<(usize, Result<Vec<u8>, CollectError>)>| {
-            for (index, read) in done {
-                slots[index] = Some(read);
-            }
-        };
-        place(read_some());
-        for helper in helpers {
-            match helper.join() {
-                Ok(done) => place(done),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| slot.expect("every file was taken by one thread"))
-        .collect()
 }
 
 /// Reads a file as bytes: whether they are UTF-8 is the loader's question (a file that is
@@ -647,34 +597,6 @@ mod tests {
                 "linked/common.yaml"
             ]
         );
-    }
-
-    /// Many files are read on several threads: contents come back in path order, and a
-    /// failure is that of the first failing file in that order, whichever thread met it.
-    #[test]
-    fn files_read_in_parallel_keep_their_order_and_the_first_error() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths: Vec<PathBuf> = (0..200)
-            .map(|n| {
-                let path = dir.path().join(format!("f{n:03}.yaml"));
-                fs::write(&path, "x".repeat(n * 37)).unwrap();
-                path
-            })
-            .collect();
-        let borrowed: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
-        let contents = read_all(&borrowed).unwrap();
-        for (n, bytes) in contents.iter().enumerate() {
-            assert_eq!(bytes.len(), n * 37);
-        }
-        let mut broken = borrowed.clone();
-        let missing = [
-            dir.path().join("missing-150"),
-            dir.path().join("missing-40"),
-        ];
-        broken[150] = &missing[0];
-        broken[40] = &missing[1];
-        let error = read_all(&broken).unwrap_err().to_string();
-        assert!(error.contains("missing-40"), "{error}");
     }
 
     #[test]
