@@ -336,7 +336,8 @@ pub fn load_documents(sources: &SourceSet, config: &LoadConfig, arena: &mut Aren
     loaded
 }
 
-/// Parsed documents that may wait for the arena, per [`load_documents`]'s reader thread.
+/// Parsed documents that may wait for the arena in the channel, per [`load_documents`]'s
+/// reader thread (besides the batch it is filling and the one the arena's thread reads).
 const PARSED_AHEAD: usize = 64;
 
 /// What the reader thread hands over at once: one hand-over per document woke the other
