@@ -495,6 +495,16 @@ impl aero_yaml::Documents for FileDocuments<'_, '_> {
     }
 }
 
+/// `metadata.substitutions[N]`, written only when a message needs it: most substitutions
+/// have no problem to report.
+struct SubstitutionPath(usize);
+
+impl std::fmt::Display for SubstitutionPath {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "metadata.substitutions[{}]", self.0)
+    }
+}
+
 /// What the duplicate keys of one document mean: YAML 1.2 forbids them, so in Aerostat's
 /// mode each is an error of the document (P007); PyYAML kept the last value, so in
 /// Deckhand's mode the document loads as PyYAML read it and each duplicate is a warning
@@ -779,8 +789,8 @@ impl EnvelopeReader {
             });
         }
         for (key, _) in entries {
-            let key_text = crate::value::yaml_key_string(key);
-            if !matches!(key_text.as_str(), "schema" | "metadata" | "data") {
+            let key_text = crate::value::yaml_key_text(key);
+            if !matches!(&*key_text, "schema" | "metadata" | "data") {
                 self.schema_rule(
                     key,
                     &key_text,
@@ -917,7 +927,7 @@ impl EnvelopeReader {
                 if kind == Some(MetadataKind::Control) {
                     for (key, value) in entries {
                         if !matches!(value.value, Yaml::Str(_)) {
-                            let key_text = crate::value::yaml_key_string(key);
+                            let key_text = crate::value::yaml_key_text(key);
                             self.schema_rule(
                                 value,
                                 &format_args!("metadata.labels.{key_text}"),
@@ -951,8 +961,8 @@ impl EnvelopeReader {
         let mut parts = DocumentParts::default();
         if let Yaml::Map(entries) = &metadata.value {
             for (key, _) in entries {
-                let key_text = crate::value::yaml_key_string(key);
-                if !DOCUMENT_METADATA_KEYS.contains(&key_text.as_str()) {
+                let key_text = crate::value::yaml_key_text(key);
+                if !DOCUMENT_METADATA_KEYS.contains(&&*key_text) {
                     self.schema_rule(
                         key,
                         &format_args!("metadata.{key_text}"),
@@ -1054,9 +1064,9 @@ impl EnvelopeReader {
         );
         if let Yaml::Map(entries) = &definition.value {
             for (key, _) in entries {
-                let key_text = crate::value::yaml_key_string(key);
+                let key_text = crate::value::yaml_key_text(key);
                 if !matches!(
-                    key_text.as_str(),
+                    &*key_text,
                     "layer" | "abstract" | "parentSelector" | "actions"
                 ) {
                     self.schema_rule(
@@ -1178,7 +1188,7 @@ impl EnvelopeReader {
         }
         if let Yaml::Map(entries) = &item.value {
             for (key, _) in entries {
-                let key_text = crate::value::yaml_key_string(key);
+                let key_text = crate::value::yaml_key_text(key);
                 if key_text != "method" && key_text != "path" {
                     self.schema_rule(
                         key,
@@ -1230,7 +1240,7 @@ impl EnvelopeReader {
     }
 
     fn read_substitution(&mut self, item: &Node, position: usize) -> Option<Substitution> {
-        let path = format!("metadata.substitutions[{position}]");
+        let path = SubstitutionPath(position);
         let Yaml::Map(entries) = &item.value else {
             self.fail(
                 item,
@@ -1241,7 +1251,7 @@ impl EnvelopeReader {
             return None;
         };
         for (key, _) in entries {
-            let key_text = crate::value::yaml_key_string(key);
+            let key_text = crate::value::yaml_key_text(key);
             if key_text != "src" && key_text != "dest" {
                 self.schema_rule(
                     key,
@@ -1266,9 +1276,9 @@ impl EnvelopeReader {
         }
         if let Yaml::Map(src_entries) = &src.value {
             for (key, _) in src_entries {
-                let key_text = crate::value::yaml_key_string(key);
+                let key_text = crate::value::yaml_key_text(key);
                 if !matches!(
-                    key_text.as_str(),
+                    &*key_text,
                     "schema" | "name" | "path" | "pattern" | "match_group" | "deepcopy"
                 ) {
                     self.schema_rule(
@@ -1329,7 +1339,8 @@ impl EnvelopeReader {
         if let Some(pattern) = src_pattern {
             self.check_regex(src, pattern, &format_args!("{path}.src.pattern"));
         }
-        let mut destinations = Vec::new();
+        // Nearly every substitution has one destination.
+        let mut destinations = Vec::with_capacity(1);
         match get(item, "dest") {
             Some(
                 dest @ Node {
@@ -1397,8 +1408,8 @@ impl EnvelopeReader {
             return None;
         };
         for (key, _) in entries {
-            let key_text = crate::value::yaml_key_string(key);
-            if !matches!(key_text.as_str(), "path" | "pattern" | "recurse") {
+            let key_text = crate::value::yaml_key_text(key);
+            if !matches!(&*key_text, "path" | "pattern" | "recurse") {
                 self.schema_rule(
                     key,
                     &format_args!("{path}.{key_text}"),

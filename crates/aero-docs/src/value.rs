@@ -732,14 +732,20 @@ impl Arena {
 
 /// The string a YAML mapping key becomes, the way Python's `json.dumps` writes dict keys.
 pub fn yaml_key_string(key: &aero_yaml::Node) -> String {
+    yaml_key_text(key).into_owned()
+}
+
+/// [`yaml_key_string`], borrowed when the key is a string (nearly always): checking a
+/// document's keys against the allowed ones then allocates nothing.
+pub fn yaml_key_text(key: &aero_yaml::Node) -> std::borrow::Cow<'_, str> {
     match &key.value {
-        aero_yaml::Yaml::Str(text) => text.clone(),
-        aero_yaml::Yaml::Null => "null".to_string(),
-        aero_yaml::Yaml::Bool(flag) => flag.to_string(),
-        aero_yaml::Yaml::Int(number) => number.to_string(),
-        aero_yaml::Yaml::Float(number) => python_float_repr(*number),
+        aero_yaml::Yaml::Str(text) => std::borrow::Cow::Borrowed(text),
+        aero_yaml::Yaml::Null => "null".into(),
+        aero_yaml::Yaml::Bool(flag) => flag.to_string().into(),
+        aero_yaml::Yaml::Int(number) => number.to_string().into(),
+        aero_yaml::Yaml::Float(number) => python_float_repr(*number).into(),
         // A container as a key cannot be written in JSON; keep its text form stable.
-        other => aero_yaml_container_key(other),
+        other => aero_yaml_container_key(other).into(),
     }
 }
 
