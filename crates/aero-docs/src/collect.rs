@@ -202,9 +202,9 @@ pub fn list_sites(repos: &[RepoSpec]) -> Result<Vec<SiteSummary>, CollectError> 
         if !site_root.is_dir() {
             continue;
         }
-        for entry in read_dir_sorted(&site_root)? {
+        for (entry, is_dir) in read_dir_typed(&site_root)? {
             let definition = entry.join("site-definition.yaml");
-            if !entry.is_dir() || is_hidden(&entry) || !definition.is_file() {
+            if !is_dir || is_hidden(&entry) || !definition.is_file() {
                 continue;
             }
             let name = file_name(&entry);
@@ -404,13 +404,6 @@ fn walk_yaml(dir: &Path, out: &mut Vec<PathBuf>, extensions: &[&str]) -> Result<
     Ok(())
 }
 
-fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, CollectError> {
-    Ok(read_dir_typed(dir)?
-        .into_iter()
-        .map(|(path, _)| path)
-        .collect())
-}
-
 /// The entries of `dir`, sorted, each with whether it is a directory (a symbolic link to
 /// one counts, as with `Path::is_dir`). The type comes with the directory listing on most
 /// file systems, so a site of a few hundred files is walked without a `stat` per entry.
@@ -557,9 +550,8 @@ mod tests {
     }
 
     /// Directories are told from files by the listing's entry types; a symbolic link is
-    /// followed (to a directory: walked; to a file or dangling: listed, and reading it
-    /// says what is wrong), as a `stat`
-    /// of each entry would.
+    /// followed as a `stat` of each entry would (to a directory: walked; to a file or
+    /// dangling: listed, and reading it says what is wrong).
     #[test]
     fn walks_follow_symbolic_links_and_skip_hidden_entries() {
         let dir = tempfile::tempdir().unwrap();

@@ -683,6 +683,32 @@ impl EnvelopeReader {
         self.diagnostics.push(diagnostic);
     }
 
+    /// A [`EnvelopeReader::schema_rule`] for every key of `entries` not in `allowed`, at
+    /// `{parent}.{key}` (or the key alone at the top level); `message` says what is wrong
+    /// with the key it is given.
+    fn unexpected_keys(
+        &mut self,
+        entries: &[(Node, Node)],
+        allowed: &[&str],
+        parent: Option<&dyn std::fmt::Display>,
+        message: impl Fn(&str) -> String,
+        hint: Option<&str>,
+    ) {
+        for (key, _) in entries {
+            let key_text = crate::value::yaml_key_text(key);
+            if allowed.contains(&&*key_text) {
+                continue;
+            }
+            let message = message(&key_text);
+            match parent {
+                Some(parent) => {
+                    self.schema_rule(key, &format_args!("{parent}.{key_text}"), message, hint)
+                }
+                None => self.schema_rule(key, &key_text, message, hint),
+            }
+        }
+    }
+
     /// A rule of Deckhand's base and metadata schemas (`deckhand/engine/schemas/
     /// base_schema.yaml`, `metadata_document.yaml`, `metadata_control.yaml`) that the
     /// engine does not need: reported only when metadata is checked.
@@ -788,17 +814,13 @@ impl EnvelopeReader {
                 layer: layer.map(str::to_string),
             });
         }
-        for (key, _) in entries {
-            let key_text = crate::value::yaml_key_text(key);
-            if !matches!(&*key_text, "schema" | "metadata" | "data") {
-                self.schema_rule(
-                    key,
-                    &key_text,
-                    format!("unexpected top-level key `{key_text}`"),
-                    Some("a document has exactly `schema`, `metadata` and `data`"),
-                );
-            }
-        }
+        self.unexpected_keys(
+            entries,
+            &["schema", "metadata", "data"],
+            None,
+            |key| format!("unexpected top-level key `{key}`"),
+            Some("a document has exactly `schema`, `metadata` and `data`"),
+        );
         let schema = self
             .expect_str(root, "schema", &"schema", true)
             .map(str::to_string);
@@ -960,17 +982,13 @@ impl EnvelopeReader {
     fn read_document_metadata(&mut self, metadata: &Node) -> Option<DocumentParts> {
         let mut parts = DocumentParts::default();
         if let Yaml::Map(entries) = &metadata.value {
-            for (key, _) in entries {
-                let key_text = crate::value::yaml_key_text(key);
-                if !DOCUMENT_METADATA_KEYS.contains(&&*key_text) {
-                    self.schema_rule(
-                        key,
-                        &format_args!("metadata.{key_text}"),
-                        format!("unexpected key `metadata.{key_text}`"),
-                        Some("metadata/Document/v1 allows schema, name, storagePolicy, layeringDefinition, labels, replacement, substitutions"),
-                    );
-                }
-            }
+            self.unexpected_keys(
+                entries,
+                DOCUMENT_METADATA_KEYS,
+                Some(&"metadata"),
+                |key| format!("unexpected key `metadata.{key}`"),
+                Some("metadata/Document/v1 allows schema, name, storagePolicy, layeringDefinition, labels, replacement, substitutions"),
+            );
         }
         let storage_policy = self.expect_str(
             metadata,
@@ -1063,20 +1081,13 @@ impl EnvelopeReader {
             &"metadata.layeringDefinition.abstract",
         );
         if let Yaml::Map(entries) = &definition.value {
-            for (key, _) in entries {
-                let key_text = crate::value::yaml_key_text(key);
-                if !matches!(
-                    &*key_text,
-                    "layer" | "abstract" | "parentSelector" | "actions"
-                ) {
-                    self.schema_rule(
-                        key,
-                        &format_args!("metadata.layeringDefinition.{key_text}"),
-                        format!("unexpected key `{key_text}` in layeringDefinition"),
-                        Some("layeringDefinition allows layer, abstract, parentSelector, actions"),
-                    );
-                }
-            }
+            self.unexpected_keys(
+                entries,
+                &["layer", "abstract", "parentSelector", "actions"],
+                Some(&"metadata.layeringDefinition"),
+                |key| format!("unexpected key `{key}` in layeringDefinition"),
+                Some("layeringDefinition allows layer, abstract, parentSelector, actions"),
+            );
         }
         let selector_node = get(definition, "parentSelector");
         match selector_node {
@@ -1187,17 +1198,13 @@ impl EnvelopeReader {
             return None;
         }
         if let Yaml::Map(entries) = &item.value {
-            for (key, _) in entries {
-                let key_text = crate::value::yaml_key_text(key);
-                if key_text != "method" && key_text != "path" {
-                    self.schema_rule(
-                        key,
-                        &format_args!("{path}.{key_text}"),
-                        format!("unexpected key `{key_text}` in an action"),
-                        None,
-                    );
-                }
-            }
+            self.unexpected_keys(
+                entries,
+                &["method", "path"],
+                Some(&path),
+                |key| format!("unexpected key `{key}` in an action"),
+                None,
+            );
         }
         let method_text = self.expect_str(item, "method", &format_args!("{path}.method"), true);
         let path_text = self.expect_str(item, "path", &format_args!("{path}.path"), true);
@@ -1250,17 +1257,13 @@ impl EnvelopeReader {
             );
             return None;
         };
-        for (key, _) in entries {
-            let key_text = crate::value::yaml_key_text(key);
-            if key_text != "src" && key_text != "dest" {
-                self.schema_rule(
-                    key,
-                    &format_args!("{path}.{key_text}"),
-                    format!("unexpected key `{key_text}` in a substitution"),
-                    None,
-                );
-            }
-        }
+        self.unexpected_keys(
+            entries,
+            &["src", "dest"],
+            Some(&path),
+            |key| format!("unexpected key `{key}` in a substitution"),
+            None,
+        );
         let Some(src) = get(item, "src") else {
             self.fail(item, &format_args!("{path}.src"), "`src` is required", None);
             return None;
@@ -1275,20 +1278,20 @@ impl EnvelopeReader {
             return None;
         }
         if let Yaml::Map(src_entries) = &src.value {
-            for (key, _) in src_entries {
-                let key_text = crate::value::yaml_key_text(key);
-                if !matches!(
-                    &*key_text,
-                    "schema" | "name" | "path" | "pattern" | "match_group" | "deepcopy"
-                ) {
-                    self.schema_rule(
-                        key,
-                        &format_args!("{path}.src.{key_text}"),
-                        format!("unexpected key `{key_text}` in a substitution source"),
-                        Some("src allows schema, name, path, pattern, match_group, deepcopy"),
-                    );
-                }
-            }
+            self.unexpected_keys(
+                src_entries,
+                &[
+                    "schema",
+                    "name",
+                    "path",
+                    "pattern",
+                    "match_group",
+                    "deepcopy",
+                ],
+                Some(&format_args!("{path}.src")),
+                |key| format!("unexpected key `{key}` in a substitution source"),
+                Some("src allows schema, name, path, pattern, match_group, deepcopy"),
+            );
         }
         let src_schema = self.expect_str(src, "schema", &format_args!("{path}.src.schema"), true);
         if let Some(schema) = src_schema
@@ -1407,17 +1410,13 @@ impl EnvelopeReader {
             );
             return None;
         };
-        for (key, _) in entries {
-            let key_text = crate::value::yaml_key_text(key);
-            if !matches!(&*key_text, "path" | "pattern" | "recurse") {
-                self.schema_rule(
-                    key,
-                    &format_args!("{path}.{key_text}"),
-                    format!("unexpected key `{key_text}` in a destination"),
-                    None,
-                );
-            }
-        }
+        self.unexpected_keys(
+            entries,
+            &["path", "pattern", "recurse"],
+            Some(path),
+            |key| format!("unexpected key `{key}` in a destination"),
+            None,
+        );
         let path_text = self
             .expect_str(dest, "path", &format_args!("{path}.path"), true)?
             .to_string();

@@ -349,10 +349,7 @@ impl Arena {
                 let mut map = Map::with_capacity(entries.len());
                 for (key, value) in entries {
                     let child = self.from_yaml(value, origin);
-                    let key = match &key.value {
-                        aero_yaml::Yaml::Str(text) => self.intern(text),
-                        _ => self.intern(&yaml_key_string(key)),
-                    };
+                    let key = self.intern(&yaml_key_text(key));
                     map.insert(key, child);
                 }
                 Value::Map(map)

@@ -750,6 +750,83 @@ fn deckhand_mode_reads_yaml_1_1() {
     );
 }
 
+/// Deckhand's base and metadata schemas allow a fixed set of keys at each level of the
+/// envelope; each other key is a D001 at its own JSON path, with a message naming where it is.
+#[test]
+fn unexpected_keys_are_reported_at_every_level_of_the_envelope() {
+    let documents = "---
+schema: example/Item/v1
+metadata:
+  schema: metadata/Document/v1
+  name: parent
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: global}
+data: {a: 1}
+---
+schema: example/Item/v1
+extra: 1
+metadata:
+  schema: metadata/Document/v1
+  name: child
+  storagePolicy: cleartext
+  bogus: 2
+  layeringDefinition:
+    abstract: false
+    layer: site
+    weird: 3
+    parentSelector: {}
+    actions:
+      - {method: merge, path: ., odd: 4}
+  substitutions:
+    - src: {schema: example/Item/v1, name: parent, path: .a, strange: 5}
+      dest: {path: .b, funny: 6}
+      other: 7
+data: {a: 2}
+";
+    let rendered = render_docs(documents, Mode::Aerostat);
+    let unexpected: Vec<(String, String)> = rendered
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.message.starts_with("unexpected"))
+        .map(|diagnostic| {
+            assert_eq!(diagnostic.code, "D001", "{diagnostic:?}");
+            (
+                diagnostic.json_path.clone().unwrap_or_default(),
+                diagnostic.message.clone(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("extra", "unexpected top-level key `extra`"),
+        ("metadata.bogus", "unexpected key `metadata.bogus`"),
+        (
+            "metadata.layeringDefinition.weird",
+            "unexpected key `weird` in layeringDefinition",
+        ),
+        (
+            "metadata.layeringDefinition.actions[0].odd",
+            "unexpected key `odd` in an action",
+        ),
+        (
+            "metadata.substitutions[0].other",
+            "unexpected key `other` in a substitution",
+        ),
+        (
+            "metadata.substitutions[0].src.strange",
+            "unexpected key `strange` in a substitution source",
+        ),
+        (
+            "metadata.substitutions[0].dest.funny",
+            "unexpected key `funny` in a destination",
+        ),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(path, message)| (path.to_string(), message.to_string()))
+        .collect();
+    assert_eq!(unexpected, expected);
+}
+
 #[test]
 fn structure_errors_are_located() {
     let documents = "---
