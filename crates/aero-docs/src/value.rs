@@ -349,7 +349,12 @@ impl Arena {
                 let mut map = Map::with_capacity(entries.len());
                 for (key, value) in entries {
                     let child = self.from_yaml(value, origin);
-                    let key = self.intern(&yaml_key_text(key));
+                    // String keys (nearly all) straight from their text: this runs for
+                    // every key of every document, and `yaml_key_text` is not inlined here.
+                    let key = match &key.value {
+                        aero_yaml::Yaml::Str(text) => self.intern(text),
+                        _ => self.intern(&yaml_key_text(key)),
+                    };
                     map.insert(key, child);
                 }
                 Value::Map(map)
