@@ -144,34 +144,16 @@ fn write_documents(
     };
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let written = match format {
-        DocumentFormat::Json => {
-            /// The documents as one JSON array, each written as it is serialised:
-            /// straight from the render's arena, or (redacted) through its JSON tree.
-            struct Streamed<'a, F>(&'a RenderedSite, bool, F);
-            impl<F> serde::Serialize for Streamed<'_, F>
-            where
-                F: Fn(aero_site::DocumentView<'_>) -> serde_json::Value,
-            {
-                fn serialize<S: serde::Serializer>(
-                    &self,
-                    serializer: S,
-                ) -> Result<S::Ok, S::Error> {
-                    use serde::ser::SerializeSeq;
-                    let mut seq = serializer.serialize_seq(Some(self.0.documents().len()))?;
-                    for document in self.0.documents() {
-                        if self.1 {
-                            seq.serialize_element(&(self.2)(document))?;
-                        } else {
-                            seq.serialize_element(&document.json())?;
-                        }
-                    }
-                    seq.end()
+        DocumentFormat::Json => aero_site::write_json_documents(
+            &mut stdout,
+            site.documents().map(|document| {
+                if redact {
+                    aero_site::JsonDocument::Tree(shown(document))
+                } else {
+                    aero_site::JsonDocument::Rendered(document.json())
                 }
-            }
-            serde_json::to_writer_pretty(&mut stdout, &Streamed(site, redact, shown))
-                .map_err(std::io::Error::from)
-                .and_then(|()| stdout.write_all(b"\n"))
-        }
+            }),
+        ),
         DocumentFormat::Yaml => {
             let mut result = Ok(());
             for document in site.documents() {

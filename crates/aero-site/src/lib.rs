@@ -47,7 +47,7 @@ mod snapshot;
 
 pub use aero_docs::mode::Mode;
 pub use error::SiteError;
-pub use json_view::DocumentJson;
+pub use json_view::{DocumentJson, JsonDocument, write_json_documents};
 pub use keys::{KeyPolicy, KeySource, Keys};
 pub use redacted::redacted_value;
 pub use rendered::{DocumentRef, DocumentView, RenderOptions, RenderedSite};

@@ -342,8 +342,8 @@ impl<'a> DocumentView<'a> {
         self.site.rendered.document_json(self.index)
     }
 
-    /// The whole document to serialise as [`DocumentView::to_json`] gives it, without
-    /// building that tree (for large outputs).
+    /// The whole document to write with [`crate::write_json_documents`], as
+    /// [`DocumentView::to_json`] gives it, without building that tree (for large outputs).
     pub fn json(&self) -> crate::json_view::DocumentJson<'a> {
         crate::json_view::DocumentJson::new(&self.site.rendered, self.index)
     }
