@@ -7,7 +7,7 @@
 //! kept because Deckhand's processing order ([`crate::order::deckhand_order`]) depends on
 //! it. A cycle is an error for every document on it; the rest of the site still renders.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use crate::diagnostic::{Diagnostic, ErrorKind};
 use crate::document::{DocIndex, Document};

@@ -3,7 +3,7 @@
 //! `deckhand/engine/_replacement.py` and the duplicate check of
 //! `deckhand/engine/document_validation.py`).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use crate::diagnostic::{Diagnostic, ErrorKind, Severity};
 use crate::document::{DocIndex, Document, MetadataKind};

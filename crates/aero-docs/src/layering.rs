@@ -7,7 +7,7 @@
 //! indeterminate (even when a closer candidate follows). A selector matching nothing
 //! is not an error: the document renders with its own data.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use crate::diagnostic::{Diagnostic, ErrorKind, Location};
 use crate::document::{Action, ActionMethod, DocIndex, Document};

@@ -7,7 +7,7 @@
 //! it is large enough for the index to pay off (catalogue documents with thousands of
 //! keys). Cutting those allocations took a third off a 10,000-document render.
 
-use rustc_hash::FxHashMap;
+use foldhash::HashMap;
 
 use crate::value::{Key, NodeId};
 
@@ -19,7 +19,7 @@ const INDEX_THRESHOLD: usize = 16;
 pub struct Map {
     entries: Vec<(Key, NodeId)>,
     /// Position of each key in `entries`, kept only for large maps.
-    index: Option<Box<FxHashMap<Key, u32>>>,
+    index: Option<Box<HashMap<Key, u32>>>,
 }
 
 impl Map {
@@ -84,7 +84,7 @@ impl Map {
                 index.insert(key.clone(), position as u32);
             }
             None if position >= INDEX_THRESHOLD => {
-                let mut index: FxHashMap<Key, u32> = self
+                let mut index: HashMap<Key, u32> = self
                     .entries
                     .iter()
                     .enumerate()

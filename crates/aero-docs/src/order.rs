@@ -7,8 +7,9 @@
 //! [`deckhand_order`]), which matters only where shared substituted objects are
 //! modified later.
 
+use foldhash::{HashMap, HashMapExt as _};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 use crate::document::{DocIndex, Document};
 

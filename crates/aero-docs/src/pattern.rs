@@ -8,14 +8,14 @@
 
 use std::cell::RefCell;
 
-use rustc_hash::FxHashMap;
+use foldhash::HashMap;
 
 /// Patterns kept before the cache is emptied and starts over.
 const CACHE_LIMIT: usize = 4096;
 
 thread_local! {
-    static CACHE: RefCell<FxHashMap<String, Result<fancy_regex::Regex, String>>> =
-        RefCell::new(FxHashMap::default());
+    static CACHE: RefCell<HashMap<String, Result<fancy_regex::Regex, String>>> =
+        RefCell::new(HashMap::default());
 }
 
 /// The compiled form of `pattern` (Python `re` syntax, as Deckhand uses), or why it does

@@ -156,7 +156,7 @@ pub struct Arena {
     origins: Vec<Origin>,
     /// Every mapping key seen, stored once: sites repeat the same few hundred keys
     /// across thousands of documents.
-    keys: rustc_hash::FxHashSet<Key>,
+    keys: foldhash::HashSet<Key>,
     /// The document being rendered copy-on-write, if any.
     writer: Option<u32>,
 }

@@ -22,9 +22,9 @@ use crate::{
     Dialect, Document, DuplicateKey, DuplicateKeys, LoadError, LoadErrorKind, LoadOptions, Mark,
     Node, Span, Yaml,
 };
+use foldhash::{HashMap, HashMapExt as _};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, StrInput, Tag};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::convert::Infallible;
 
 /// The prefix `!!` stands for.
