@@ -396,7 +396,7 @@ fn output_order(
 fn collect_secret_strings(arena: &Arena, id: NodeId, out: &mut BTreeSet<String>) {
     match arena.value(id) {
         Value::Str(text) => {
-            out.insert(text.to_string());
+            out.insert(String::from(&**text));
         }
         Value::Int(_) | Value::Float(_) => {
             out.insert(arena.python_str(id));

@@ -87,7 +87,7 @@ fn collect_secret_leaves(arena: &Arena, id: NodeId, inherited: bool, out: &mut B
     let secret = inherited || arena.is_secret(id);
     match arena.value(id) {
         Value::Str(text) if secret => {
-            out.insert(text.to_string());
+            out.insert(String::from(&**text));
         }
         Value::Int(_) | Value::Float(_) if secret => {
             out.insert(arena.python_str(id));

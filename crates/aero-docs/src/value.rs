@@ -406,14 +406,15 @@ impl Arena {
             Value::Int(number) => serde_json::Value::from(*number),
             Value::Float(number) => serde_json::Number::from_f64(*number)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
-            Value::Str(text) => serde_json::Value::String(text.to_string()),
+            // `String::from`: `to_string` on an `Arc<str>` goes through the formatter.
+            Value::Str(text) => serde_json::Value::String(String::from(&**text)),
             Value::Seq(items) => {
                 serde_json::Value::Array(items.iter().map(|item| self.to_json(*item)).collect())
             }
             Value::Map(entries) => serde_json::Value::Object(
                 entries
                     .iter()
-                    .map(|(key, value)| (key.to_string(), self.to_json(*value)))
+                    .map(|(key, value)| (String::from(&**key), self.to_json(*value)))
                     .collect(),
             ),
         }
@@ -721,7 +722,7 @@ impl Arena {
     /// Containers and null have none.
     pub fn scalar_text(&self, id: NodeId) -> Option<String> {
         match self.value(id) {
-            Value::Str(text) => Some(text.to_string()),
+            Value::Str(text) => Some(String::from(&**text)),
             Value::Bool(flag) => Some(flag.to_string()),
             Value::Int(number) => Some(number.to_string()),
             Value::Float(number) => {
