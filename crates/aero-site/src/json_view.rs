@@ -218,11 +218,18 @@ impl PrettyJson<'_> {
         }
     }
 
-    /// Hands the gathered text to the writer once there is a block of it.
+    /// Hands the gathered text to the writer once there is a block of it, up to its last
+    /// line end: standard output is line-buffered, and would otherwise write the block's
+    /// tail (an indentation) in a system call of its own.
     fn hand_over(&mut self) -> io::Result<()> {
         if self.buffer.len() >= BLOCK {
-            self.out.write_all(&self.buffer)?;
-            self.buffer.clear();
+            let lines = self
+                .buffer
+                .iter()
+                .rposition(|byte| *byte == b'\n')
+                .map_or(self.buffer.len(), |last| last + 1);
+            self.out.write_all(&self.buffer[..lines])?;
+            self.buffer.drain(..lines);
         }
         Ok(())
     }
