@@ -161,8 +161,8 @@ impl PrettyJson<'_> {
     }
 
     fn integer(&mut self, number: i64) {
-        // Cannot fail: the buffer is a vector.
-        let _ = write!(self.buffer, "{number}");
+        // serde's digits, without the formatter. Cannot fail: the buffer is a vector.
+        let _ = serde_json::to_writer(&mut self.buffer, &number);
     }
 
     /// A float with serde's digits (shortest round trip); JSON has no infinities or NaN.
@@ -244,11 +244,13 @@ impl PrettyJson<'_> {
         let mut clean_from = 0;
         let mut at = 0;
         while at < bytes.len() {
-            // Eight bytes at a time while none of them needs an escape: text is mostly clean.
-            if let Some(word) = bytes.get(at..at + 8)
-                && !needs_escape(u64::from_le_bytes(word.try_into().unwrap_or_default()))
-            {
-                at += 8;
+            // Eight bytes at a time while none of them needs an escape: text is mostly
+            // clean. A shorter tail is checked as a word too, padded with a clean byte.
+            let mut word = [b'a'; 8];
+            let take = (bytes.len() - at).min(8);
+            word[..take].copy_from_slice(&bytes[at..at + take]);
+            if !needs_escape(u64::from_le_bytes(word)) {
+                at += take;
                 continue;
             }
             let byte = bytes[at];

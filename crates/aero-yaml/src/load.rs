@@ -680,9 +680,13 @@ impl MapBuilder {
         let key_text = key_string(&key);
         let existing = match &self.index {
             Some(index) => index.get(key_text.as_ref()).copied(),
+            // String keys (nearly all) compare their text without a call per entry.
             None => entries
                 .iter()
-                .position(|(existing, _)| key_string(existing) == key_text),
+                .position(|(existing, _)| match &existing.value {
+                    Yaml::Str(text) => *text == key_text,
+                    _ => key_string(existing) == key_text,
+                }),
         };
         if let Some(existing_index) = existing {
             return match policy {
