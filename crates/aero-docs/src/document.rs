@@ -630,7 +630,7 @@ pub fn yaml_to_json(node: &Node) -> serde_json::Value {
         Yaml::Map(entries) => serde_json::Value::Object(
             entries
                 .iter()
-                .map(|(key, value)| (crate::value::yaml_key_string(key), yaml_to_json(value)))
+                .map(|(key, value)| (key.key_text().into_owned(), yaml_to_json(value)))
                 .collect(),
         ),
     }
@@ -695,7 +695,7 @@ impl EnvelopeReader {
         hint: Option<&str>,
     ) {
         for (key, _) in entries {
-            let key_text = crate::value::yaml_key_text(key);
+            let key_text = key.key_text();
             if allowed.contains(&&*key_text) {
                 continue;
             }
@@ -949,7 +949,7 @@ impl EnvelopeReader {
                 if kind == Some(MetadataKind::Control) {
                     for (key, value) in entries {
                         if !matches!(value.value, Yaml::Str(_)) {
-                            let key_text = crate::value::yaml_key_text(key);
+                            let key_text = key.key_text();
                             self.schema_rule(
                                 value,
                                 &format_args!("metadata.labels.{key_text}"),

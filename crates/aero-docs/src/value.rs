@@ -331,7 +331,8 @@ impl Arena {
         self.origin(self.node_origin(id)).secret
     }
 
-    /// Builds nodes from a YAML tree; `stringify_key` turns non-string keys into strings.
+    /// Builds nodes from a YAML tree; a key that is not a string becomes its
+    /// [`aero_yaml::Node::key_text`], the text the loader told keys apart by.
     pub fn from_yaml(&mut self, node: &aero_yaml::Node, origin: OriginId) -> NodeId {
         let value = match &node.value {
             aero_yaml::Yaml::Null => Value::Null,
@@ -349,12 +350,7 @@ impl Arena {
                 let mut map = Map::with_capacity(entries.len());
                 for (key, value) in entries {
                     let child = self.from_yaml(value, origin);
-                    // String keys (nearly all) straight from their text: this runs for
-                    // every key of every document, and `yaml_key_text` is not inlined here.
-                    let key = match &key.value {
-                        aero_yaml::Yaml::Str(text) => self.intern(text),
-                        _ => self.intern(&yaml_key_text(key)),
-                    };
+                    let key = self.intern(&key.key_text());
                     map.insert(key, child);
                 }
                 Value::Map(map)
@@ -730,47 +726,6 @@ impl Arena {
             }
             Value::Null | Value::Seq(_) | Value::Map(_) => None,
         }
-    }
-}
-
-/// The string a YAML mapping key becomes, the way Python's `json.dumps` writes dict keys.
-pub fn yaml_key_string(key: &aero_yaml::Node) -> String {
-    yaml_key_text(key).into_owned()
-}
-
-/// [`yaml_key_string`], borrowed when the key is a string (nearly always): checking a
-/// document's keys against the allowed ones then allocates nothing.
-pub fn yaml_key_text(key: &aero_yaml::Node) -> std::borrow::Cow<'_, str> {
-    match &key.value {
-        aero_yaml::Yaml::Str(text) => std::borrow::Cow::Borrowed(text),
-        aero_yaml::Yaml::Null => "null".into(),
-        aero_yaml::Yaml::Bool(flag) => flag.to_string().into(),
-        aero_yaml::Yaml::Int(number) => number.to_string().into(),
-        aero_yaml::Yaml::Float(number) => python_float_repr(*number).into(),
-        // A container as a key cannot be written in JSON; keep its text form stable.
-        other => aero_yaml_container_key(other).into(),
-    }
-}
-
-fn aero_yaml_container_key(value: &aero_yaml::Yaml) -> String {
-    match value {
-        aero_yaml::Yaml::Seq(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(yaml_key_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        aero_yaml::Yaml::Map(entries) => format!(
-            "{{{}}}",
-            entries
-                .iter()
-                .map(|(key, value)| format!("{}: {}", yaml_key_string(key), yaml_key_string(value)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        _ => String::new(),
     }
 }
 

@@ -1217,3 +1217,29 @@ fn metadata_is_checked_with_validation_and_always_in_aerostat_mode() {
         assert_eq!(errors, expected, "{:?}", config.mode);
     }
 }
+
+/// Keys that are not strings are named as the YAML loader tells keys apart (Python's
+/// `json.dumps`: `Infinity`, `NaN`), so a float key and a string key the loader kept
+/// apart stay two keys: `.inf` and `inf` once became one, and a value was lost silently.
+#[test]
+fn non_string_keys_keep_the_names_the_loader_told_them_apart_by() {
+    let documents = "---
+schema: example/Kind/v1
+metadata:
+  schema: metadata/Document/v1
+  name: keys
+  storagePolicy: cleartext
+  layeringDefinition: {abstract: false, layer: global}
+data: {.inf: a, inf: b, .nan: c, nan: d, -.inf: e, 10: f, 1.5: g, true: h}
+";
+    for mode in [Mode::Aerostat, Mode::Deckhand] {
+        let rendered = render_docs(documents, mode);
+        let data = data_of(&rendered, "keys");
+        assert_eq!(
+            data,
+            json!({"Infinity": "a", "inf": "b", "NaN": "c", "nan": "d", "-Infinity": "e",
+                   "10": "f", "1.5": "g", "true": "h"}),
+            "mode {mode:?}"
+        );
+    }
+}

@@ -48,16 +48,10 @@ pub fn write_json_documents<'a>(
         buffer: Vec::with_capacity(BLOCK + BLOCK / 4),
         depth: 0,
     };
-    text.begin(b'[');
-    let mut first = true;
-    for document in documents {
-        text.item(&mut first)?;
-        match document {
-            JsonDocument::Rendered(document) => text.document(document)?,
-            JsonDocument::Tree(tree) => text.tree(&tree)?,
-        }
-    }
-    text.end(b']', first);
+    text.array(documents, |text, document| match document {
+        JsonDocument::Rendered(document) => text.document(document),
+        JsonDocument::Tree(tree) => text.tree(&tree),
+    })?;
     text.buffer.push(b'\n');
     text.out.write_all(&text.buffer)
 }
@@ -78,17 +72,19 @@ struct PrettyJson<'w> {
 impl PrettyJson<'_> {
     fn document(&mut self, document: DocumentJson<'_>) -> io::Result<()> {
         let DocumentJson { rendered, index } = document;
-        let arena = &rendered.arena;
-        self.begin(b'{');
-        let mut first = true;
-        self.key("schema", &mut first)?;
-        self.string(&rendered.document(index).schema);
-        self.key("metadata", &mut first)?;
-        self.node(arena, rendered.document(index).metadata)?;
-        self.key("data", &mut first)?;
-        self.node(arena, rendered.data[index.get()])?;
-        self.end(b'}', first);
-        Ok(())
+        let envelope = rendered.document(index);
+        let parts = [
+            ("schema", None),
+            ("metadata", Some(envelope.metadata)),
+            ("data", Some(rendered.data[index.get()])),
+        ];
+        self.object(parts, |text, part| match part {
+            None => {
+                text.string(&envelope.schema);
+                Ok(())
+            }
+            Some(node) => text.node(&rendered.arena, node),
+        })
     }
 
     /// An arena subtree, as [`Arena::to_json`] makes it: keys in insertion order, a
@@ -101,22 +97,13 @@ impl PrettyJson<'_> {
             Value::Float(number) => self.float(*number),
             Value::Str(text) => self.string(text),
             Value::Seq(items) => {
-                self.begin(b'[');
-                let mut first = true;
-                for item in items {
-                    self.item(&mut first)?;
-                    self.node(arena, *item)?;
-                }
-                self.end(b']', first);
+                return self.array(items, |text, item| text.node(arena, *item));
             }
             Value::Map(entries) => {
-                self.begin(b'{');
-                let mut first = true;
-                for (key, value) in entries.iter() {
-                    self.key(key, &mut first)?;
-                    self.node(arena, *value)?;
-                }
-                self.end(b'}', first);
+                return self.object(
+                    entries.iter().map(|(key, value)| (&**key, *value)),
+                    |text, value| text.node(arena, value),
+                );
             }
         }
         Ok(())
@@ -133,23 +120,12 @@ impl PrettyJson<'_> {
                 None => serde_json::to_writer(&mut self.buffer, number)?,
             },
             serde_json::Value::String(text) => self.string(text),
-            serde_json::Value::Array(items) => {
-                self.begin(b'[');
-                let mut first = true;
-                for item in items {
-                    self.item(&mut first)?;
-                    self.tree(item)?;
-                }
-                self.end(b']', first);
-            }
+            serde_json::Value::Array(items) => return self.array(items, Self::tree),
             serde_json::Value::Object(entries) => {
-                self.begin(b'{');
-                let mut first = true;
-                for (key, value) in entries {
-                    self.key(key, &mut first)?;
-                    self.tree(value)?;
-                }
-                self.end(b'}', first);
+                return self.object(
+                    entries.iter().map(|(key, value)| (key.as_str(), value)),
+                    Self::tree,
+                );
             }
         }
         Ok(())
@@ -175,35 +151,53 @@ impl PrettyJson<'_> {
         }
     }
 
-    /// Opens an array or object.
-    fn begin(&mut self, bracket: u8) {
-        self.depth += 1;
-        self.buffer.push(bracket);
+    /// An array of `items`, each written by `item`.
+    fn array<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        item: impl FnMut(&mut Self, T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.container(b'[', b']', items, item)
     }
 
-    /// Closes an array or object; `empty` when nothing was written in it (`[]`, `{}`).
-    fn end(&mut self, bracket: u8, empty: bool) {
+    /// An object of `entries`, keys in their order, each value written by `value`.
+    fn object<'k, T>(
+        &mut self,
+        entries: impl IntoIterator<Item = (&'k str, T)>,
+        mut value: impl FnMut(&mut Self, T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.container(b'{', b'}', entries, |text, (key, entry)| {
+            text.string(key);
+            text.buffer.extend_from_slice(b": ");
+            value(text, entry)
+        })
+    }
+
+    /// `open`, each member on a line of its own one level deeper (a comma after each but
+    /// the last), and `close` on a line of its own; `[]` or `{}` when there is none.
+    fn container<T>(
+        &mut self,
+        open: u8,
+        close: u8,
+        members: impl IntoIterator<Item = T>,
+        mut member: impl FnMut(&mut Self, T) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.depth += 1;
+        self.buffer.push(open);
+        let mut empty = true;
+        for each in members {
+            if !std::mem::replace(&mut empty, false) {
+                self.buffer.push(b',');
+            }
+            self.line_end();
+            self.hand_over()?;
+            member(self, each)?;
+        }
         self.depth -= 1;
         if !empty {
             self.line_end();
         }
-        self.buffer.push(bracket);
-    }
-
-    /// Starts an array element: a comma after the one before, a new line, the indentation.
-    fn item(&mut self, first: &mut bool) -> io::Result<()> {
-        if !std::mem::take(first) {
-            self.buffer.push(b',');
-        }
-        self.line_end();
-        self.hand_over()
-    }
-
-    /// Starts an object entry with its key.
-    fn key(&mut self, key: &str, first: &mut bool) -> io::Result<()> {
-        self.item(first)?;
-        self.string(key);
-        self.buffer.extend_from_slice(b": ");
+        self.buffer.push(close);
         Ok(())
     }
 

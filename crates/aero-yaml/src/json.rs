@@ -33,7 +33,7 @@ fn yaml_to_json(value: &Yaml) -> Value {
         Yaml::Map(entries) => {
             let mut object = Map::with_capacity(entries.len());
             for (key, value) in entries {
-                object.insert(key_string(key).into_owned(), value.to_json());
+                object.insert(key.key_text().into_owned(), value.to_json());
             }
             Value::Object(object)
         }
@@ -51,16 +51,30 @@ fn yaml_non_finite(value: f64) -> &'static str {
     }
 }
 
-/// A map key as the string Python's `json.dumps` would write for it.
-pub(crate) fn key_string(key: &Node) -> Cow<'_, str> {
+impl Node {
+    /// This node as a mapping key: the string Python's `json.dumps` writes for it (see
+    /// [`Node::to_json`]), borrowed when the key is a string, as nearly every key is. The
+    /// loader's duplicate check compares keys by this text, and a caller that keeps keys
+    /// as strings must use it too, or two keys the loader kept apart could become one.
+    #[inline]
+    pub fn key_text(&self) -> Cow<'_, str> {
+        match &self.value {
+            Yaml::Str(text) => Cow::Borrowed(text),
+            _ => Cow::Owned(non_string_key_text(self)),
+        }
+    }
+}
+
+/// [`Node::key_text`] of a key that is not a string.
+#[inline(never)]
+fn non_string_key_text(key: &Node) -> String {
     match &key.value {
-        Yaml::Str(text) => Cow::Borrowed(text),
-        Yaml::Null => Cow::Borrowed("null"),
-        Yaml::Bool(true) => Cow::Borrowed("true"),
-        Yaml::Bool(false) => Cow::Borrowed("false"),
-        Yaml::Int(value) => Cow::Owned(value.to_string()),
-        Yaml::Float(value) => Cow::Owned(python_float_repr(*value)),
-        Yaml::Seq(_) | Yaml::Map(_) => Cow::Owned(key.to_json().to_string()),
+        Yaml::Str(text) => text.clone(),
+        Yaml::Null => "null".to_owned(),
+        Yaml::Bool(flag) => flag.to_string(),
+        Yaml::Int(value) => value.to_string(),
+        Yaml::Float(value) => python_float_repr(*value),
+        Yaml::Seq(_) | Yaml::Map(_) => key.to_json().to_string(),
     }
 }
 

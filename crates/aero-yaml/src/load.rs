@@ -14,7 +14,6 @@
 
 use crate::budget::{self, ALIAS_COPIES_BEFORE_CHECK};
 use crate::fast::{FastEvents, Unsupported};
-use crate::json::key_string;
 use crate::mixed::MixedEvents;
 use crate::position::Positions;
 use crate::resolve::{self, CoreTag, Invalid};
@@ -677,16 +676,12 @@ impl MapBuilder {
     ) -> Result<(), LoadError> {
         let start = self.start.min(all_entries.len());
         let entries = &mut all_entries[start..];
-        let key_text = key_string(&key);
+        let key_text = key.key_text();
         let existing = match &self.index {
             Some(index) => index.get(key_text.as_ref()).copied(),
-            // String keys (nearly all) compare their text without a call per entry.
             None => entries
                 .iter()
-                .position(|(existing, _)| match &existing.value {
-                    Yaml::Str(text) => *text == key_text,
-                    _ => key_string(existing) == key_text,
-                }),
+                .position(|(existing, _)| existing.key_text() == key_text),
         };
         if let Some(existing_index) = existing {
             return match policy {
@@ -726,7 +721,7 @@ impl MapBuilder {
             let mut index: HashMap<String, usize> = entries
                 .iter()
                 .enumerate()
-                .map(|(position, (existing, _))| (key_string(existing).into_owned(), position))
+                .map(|(position, (existing, _))| (existing.key_text().into_owned(), position))
                 .collect();
             index.insert(key_text.into_owned(), count);
             self.index = Some(index);
