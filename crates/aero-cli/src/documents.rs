@@ -148,7 +148,7 @@ fn write_documents(
             &mut stdout,
             site.documents().map(|document| {
                 if redact {
-                    aero_site::JsonDocument::Tree(shown(document))
+                    aero_site::JsonDocument::Tree(document.to_redacted_json(&context.redactor))
                 } else {
                     aero_site::JsonDocument::Rendered(document.json())
                 }
